@@ -1,0 +1,48 @@
+# Likely: the two commands of the README are `make demo` and `make test`.
+SHELL := /bin/bash
+PY    := .venv/bin/python
+PIP   := .venv/bin/pip
+VAR   := $(or $(LIKELY_DATA_DIR),$(CURDIR)/var)
+LABELERS ?= 2
+
+.PHONY: install demo up down test test-unit test-integration test-e2e bench clean
+
+# Everything the project needs, idempotent: system packages, the .venv, generated assets.
+install: .venv/.installed $(VAR)/.assets
+
+.venv/.installed: pyproject.toml scripts/install-system.sh
+	bash scripts/install-system.sh
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[assets,dev]'
+	touch $@
+
+# Generated, never committed: the offline labeler's ONNX model and the demo Instagram account.
+$(VAR)/.assets: .venv/.installed
+	$(PY) -m shared.labeling.build_assets
+	$(PY) -m sandbox.instagram.make_demo
+	mkdir -p $(VAR) && touch $@
+
+up: install
+	LABELERS=$(LABELERS) bash scripts/stack.sh up
+
+down:
+	bash scripts/stack.sh down
+
+demo: install
+	LABELERS=$(LABELERS) bash scripts/stack.sh up
+	$(PY) -m scripts.demo
+
+test: install
+	bash scripts/infra.sh up
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+bench: install
+	bash scripts/infra.sh up
+	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: down
+	rm -rf .venv $(VAR)

@@ -1,0 +1,1 @@
+"""Code shared by every Likely service: settings, contracts, topology, stores, labeling, model."""

@@ -1,0 +1,100 @@
+"""Every setting Likely reads, with its default. Environment variables only (12-factor).
+
+This is the one place a setting is named; the README's settings table mirrors it
+(tests/unit/test_settings.py checks that the two agree).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
+def _bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+def setting(name: str, default, doc: str, parse=None):
+    """A dataclass field read from environment variable `name` when Settings() is built."""
+    parse = parse or {bool: _bool, int: _int, float: _float}.get(type(default), _env)
+    return field(default_factory=lambda: parse(name, default), metadata={"env": name, "default": default, "doc": doc})
+
+
+DATA_DIR = os.environ.get("LIKELY_DATA_DIR", str(ROOT / "var"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = setting("LIKELY_DATA_DIR", str(ROOT / "var"), "Where generated assets, local images, logs and the dev database live")
+    # infrastructure
+    amqp_url: str = setting("LIKELY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//", "RabbitMQ")
+    amqp_heartbeat: int = setting("LIKELY_AMQP_HEARTBEAT", 30, "AMQP heartbeat, seconds")
+    confirm_timeout: float = setting("LIKELY_CONFIRM_TIMEOUT", 10.0, "Seconds to wait for a publisher confirm")
+    delivery_limit: int = setting("LIKELY_DELIVERY_LIMIT", 5, "Deliveries of one message before it is dead-lettered")
+    prefetch: int = setting("LIKELY_PREFETCH", 4, "Unacked messages a worker holds at once")
+    redis_url: str = setting("LIKELY_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis")
+    mongo_url: str = setting("LIKELY_MONGO_URL", "mongodb://127.0.0.1:27017/?retryWrites=false", "MongoDB (any MongoDB-wire server)")
+    mongo_db: str = setting("LIKELY_MONGO_DB", "likely", "MongoDB database name")
+    # image store
+    image_store: str = setting("LIKELY_IMAGE_STORE", "local", "`local` (a directory) or `s3`")
+    image_dir: str = setting("LIKELY_IMAGE_DIR", str(Path(DATA_DIR) / "images"), "Root of the local image store")
+    s3_bucket: str = setting("LIKELY_S3_BUCKET", "likely-images", "Bucket of the S3 image store")
+    s3_endpoint_url: str = setting("LIKELY_S3_ENDPOINT_URL", "", "S3 endpoint (empty: AWS)")
+    aws_region: str = setting("AWS_DEFAULT_REGION", "us-east-1", "AWS region for S3 and Rekognition")
+    # images
+    max_image_bytes: int = setting("LIKELY_MAX_IMAGE_BYTES", 20 * 1024 * 1024, "Largest image accepted (upload or download)")
+    max_image_pixels: int = setting("LIKELY_MAX_IMAGE_PIXELS", 50_000_000, "Largest decoded image, in pixels (decompression bombs)")
+    download_timeout: float = setting("LIKELY_DOWNLOAD_TIMEOUT", 20.0, "Seconds for one image download")
+    # labeling
+    labeler: str = setting("LIKELY_LABELER", "offline", "`offline` (EfficientNet-Lite0 + detectors) or `rekognition`")
+    min_confidence: float = setting("LIKELY_MIN_CONFIDENCE", 50.0, "Labels below this confidence are dropped")
+    max_labels: int = setting("LIKELY_MAX_LABELS", 100, "Most labels kept per image")
+    # gateway
+    gateway_host: str = setting("LIKELY_GATEWAY_HOST", "127.0.0.1", "Gateway bind address")
+    gateway_port: int = setting("LIKELY_GATEWAY_PORT", 8000, "Gateway port")
+    gateway_workers: int = setting("LIKELY_GATEWAY_WORKERS", 2, "gunicorn workers")
+    public_url: str = setting("LIKELY_PUBLIC_URL", "http://127.0.0.1:8000", "URL people reach the gateway at (OAuth redirects)")
+    token_ttl: int = setting("LIKELY_TOKEN_TTL", 3600, "Session token lifetime, seconds")
+    secret_key: str = setting("LIKELY_SECRET_KEY", "", "Key that encrypts Instagram tokens at rest (empty: a dev key kept in the data dir)")
+    max_upload_bytes: int = setting("LIKELY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, "Largest request body the gateway reads")
+    rpc_timeout: float = setting("LIKELY_RPC_TIMEOUT", 15.0, "Seconds the gateway waits for the inferer")
+    # instagram
+    instagram_client_id: str = setting("LIKELY_INSTAGRAM_CLIENT_ID", "likely-demo", "Instagram app id")
+    instagram_client_secret: str = setting("LIKELY_INSTAGRAM_CLIENT_SECRET", "likely-demo-secret", "Instagram app secret")
+    instagram_auth_url: str = setting("LIKELY_INSTAGRAM_AUTH_URL", "http://127.0.0.1:8100", "Instagram OAuth base (real: https://www.instagram.com)")
+    instagram_api_url: str = setting("LIKELY_INSTAGRAM_API_URL", "http://127.0.0.1:8100", "Instagram API base (real: https://api.instagram.com)")
+    instagram_graph_url: str = setting("LIKELY_INSTAGRAM_GRAPH_URL", "http://127.0.0.1:8100", "Instagram Graph base (real: https://graph.instagram.com)")
+    instagram_api_version: str = setting("LIKELY_INSTAGRAM_API_VERSION", "v21.0", "Graph API version")
+    instagram_timeout: float = setting("LIKELY_INSTAGRAM_TIMEOUT", 15.0, "Seconds per Instagram request")
+    instagram_retries: int = setting("LIKELY_INSTAGRAM_RETRIES", 5, "Retries of a throttled Instagram request")
+    instagram_backoff: float = setting("LIKELY_INSTAGRAM_BACKOFF", 1.0, "First back-off after throttling, seconds (doubles)")
+    # sandbox
+    sandbox_port: int = setting("LIKELY_SANDBOX_PORT", 8100, "Port of the Instagram sandbox")
+    sandbox_accounts: str = setting("LIKELY_SANDBOX_ACCOUNTS", str(Path(DATA_DIR) / "sandbox" / "accounts"), "Folder of sandbox accounts")
+
+    @property
+    def models_dir(self) -> Path:
+        return Path(self.data_dir) / "models"
+
+
+def documented() -> list[tuple[str, object, str]]:
+    """(variable, default, description) for every setting, for the README and tests."""
+    return [(f.metadata["env"], f.metadata["default"], f.metadata["doc"]) for f in fields(Settings)]
+
+
+def load() -> Settings:
+    return Settings()
