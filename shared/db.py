@@ -1,0 +1,42 @@
+"""MongoDB: one client per process, the collections Likely uses, and their indexes."""
+from __future__ import annotations
+
+import threading
+
+from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.database import Database
+
+from shared.settings import Settings, load
+
+_lock = threading.Lock()
+_clients: dict[tuple[int, str], MongoClient] = {}
+
+
+def client(settings: Settings | None = None) -> MongoClient:
+    """The process's client (pymongo clients must not cross a fork, so key by pid)."""
+    import os
+
+    s = settings or load()
+    key = (os.getpid(), s.mongo_url)
+    with _lock:
+        if key not in _clients:
+            _clients[key] = MongoClient(s.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        return _clients[key]
+
+
+def database(settings: Settings | None = None) -> Database:
+    s = settings or load()
+    return client(s)[s.mongo_db]
+
+
+def ensure_indexes(db: Database) -> None:
+    """Idempotent; every service calls it at start."""
+    db.users.create_index([("email", ASCENDING)], unique=True)
+    db.sessions.create_index([("token_hash", ASCENDING)], unique=True)
+    db.oauth_states.create_index([("state", ASCENDING)], unique=True)
+    db.posts.create_index([("user_id", ASCENDING), ("media_id", ASCENDING)], unique=True)
+    db.posts.create_index([("user_id", ASCENDING), ("run_id", ASCENDING)])
+    db.runs.create_index([("user_id", ASCENDING), ("started_at", DESCENDING)])
+    db.models.create_index([("user_id", ASCENDING), ("version", DESCENDING)], unique=True)
+    db.models.create_index([("source", ASCENDING)], unique=True)
+    db.predictions.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])

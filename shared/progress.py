@@ -1,0 +1,148 @@
+"""Live run progress in Redis, counted exactly once per media however often it is delivered.
+
+Keys (DESIGN.md): `run:{id}` hash (user_id state total done failed), `run:{id}:seen` set,
+`user:{user_id}:active_run`. Redis may lose all of it; `restore()` rebuilds a run from
+MongoDB's record, atomically and only if the run is missing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+# KEYS: run hash, seen set. ARGV: media id, outcome field ("done" | "failed").
+# Returns {verdict, state}: verdict is "missing" (Redis lost the run), "inactive" (cancelled or
+# over), "duplicate" (this media was counted before), "counted", or "complete" – returned to
+# exactly one caller, the one whose outcome makes done + failed reach total.
+_RECORD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'running' and state ~= 'building' then return {'inactive', state} end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {'duplicate', state} end
+if state ~= 'running' then return {'inactive', state} end
+redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
+local n = tonumber(redis.call('HGET', KEYS[1], 'done')) + tonumber(redis.call('HGET', KEYS[1], 'failed'))
+if n >= total then
+  redis.call('HSET', KEYS[1], 'state', 'building')
+  return {'complete', 'building'}
+end
+return {'counted', state}
+"""
+
+# KEYS: run hash, seen set. ARGV: user_id, state, total, done, failed, then seen media ids.
+_RESTORE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'state', ARGV[2], 'total', ARGV[3], 'done', ARGV[4], 'failed', ARGV[5])
+redis.call('DEL', KEYS[2])
+for i = 6, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+return 1
+"""
+
+# Move a run to a new state only if it is in one of the expected states. ARGV: new, expected...
+_TRANSITION = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {0, ''} end
+for i = 2, #ARGV do
+  if state == ARGV[i] then redis.call('HSET', KEYS[1], 'state', ARGV[1]); return {1, ARGV[1]} end
+end
+return {0, state}
+"""
+
+LIVE_STATES = ("listing", "running", "building")
+TERMINAL_STATES = ("done", "cancelled", "failed")
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run_id: str
+    user_id: str
+    state: str
+    total: int
+    done: int
+    failed: int
+
+
+def run_key(run_id: str) -> str:
+    return f"run:{run_id}"
+
+
+def seen_key(run_id: str) -> str:
+    return f"run:{run_id}:seen"
+
+
+def active_key(user_id: str) -> str:
+    return f"user:{user_id}:active_run"
+
+
+class Progress:
+    def __init__(self, client: redis.Redis, ttl_seconds: int = 7 * 24 * 3600):
+        self.r = client
+        self.ttl = ttl_seconds
+        self._record = client.register_script(_RECORD)
+        self._restore = client.register_script(_RESTORE)
+        self._transition = client.register_script(_TRANSITION)
+
+    def start(self, run_id: str, user_id: str, state: str, total: int = 0) -> None:
+        pipe = self.r.pipeline()
+        pipe.delete(seen_key(run_id))
+        pipe.hset(run_key(run_id), mapping={"user_id": user_id, "state": state, "total": total, "done": 0, "failed": 0})
+        pipe.expire(run_key(run_id), self.ttl)
+        pipe.set(active_key(user_id), run_id, ex=self.ttl)
+        pipe.execute()
+
+    def set_running(self, run_id: str, user_id: str, total: int) -> None:
+        self.start(run_id, user_id, "running", total)
+
+    def record(self, run_id: str, media_id: str, outcome: str) -> tuple[str, str]:
+        if outcome not in ("done", "failed"):
+            raise ValueError(outcome)
+        verdict, state = self._record(keys=[run_key(run_id), seen_key(run_id)], args=[media_id, outcome])
+        return _s(verdict), _s(state)
+
+    def restore(self, run_id: str, user_id: str, state: str, total: int, seen_done: list[str], seen_failed: list[str]) -> bool:
+        created = self._restore(
+            keys=[run_key(run_id), seen_key(run_id)],
+            args=[user_id, state, total, len(seen_done), len(seen_failed), *seen_done, *seen_failed],
+        )
+        if created:
+            self.r.expire(run_key(run_id), self.ttl)
+            self.r.expire(seen_key(run_id), self.ttl)
+        return bool(created)
+
+    def transition(self, run_id: str, new_state: str, *expected: str) -> tuple[bool, str]:
+        ok, state = self._transition(keys=[run_key(run_id)], args=[new_state, *expected])
+        return bool(ok), _s(state)
+
+    def set_state(self, run_id: str, state: str) -> None:
+        if self.r.exists(run_key(run_id)):
+            self.r.hset(run_key(run_id), "state", state)
+
+    def get(self, run_id: str) -> RunProgress | None:
+        h = self.r.hgetall(run_key(run_id))
+        if not h:
+            return None
+        h = {_s(k): _s(v) for k, v in h.items()}
+        return RunProgress(run_id, h.get("user_id", ""), h.get("state", ""), int(h.get("total", 0)),
+                           int(h.get("done", 0)), int(h.get("failed", 0)))
+
+    def state(self, run_id: str) -> str | None:
+        v = self.r.hget(run_key(run_id), "state")
+        return _s(v) if v is not None else None
+
+    def finish(self, run_id: str, user_id: str, state: str) -> None:
+        """A terminal state: keep the counts for a while, drop the seen set and the active marker."""
+        pipe = self.r.pipeline()
+        pipe.hset(run_key(run_id), "state", state)
+        pipe.expire(run_key(run_id), 3600)
+        pipe.delete(seen_key(run_id))
+        pipe.delete(active_key(user_id))
+        pipe.execute()
+
+
+def _s(v) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)

@@ -1,0 +1,108 @@
+"""Training runs: the durable record in MongoDB, the live counts in Redis, kept consistent.
+
+States: listing → running → building → done; or cancelled, or failed (with a reason).
+A user has at most one active run: `users.active_run` is claimed with one conditional update.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+
+from shared.progress import LIVE_STATES, Progress
+
+
+class ActiveRunExists(Exception):
+    def __init__(self, run_id: str):
+        super().__init__(run_id)
+        self.run_id = run_id
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create(db: Database, progress: Progress, user_id: str) -> dict:
+    run_id = uuid.uuid4().hex
+    claimed = db.users.find_one_and_update(
+        {"_id": user_id, "$or": [{"active_run": None}, {"active_run": {"$exists": False}}]},
+        {"$set": {"active_run": run_id}},
+    )
+    if claimed is None:
+        current = db.users.find_one({"_id": user_id}, {"active_run": 1}) or {}
+        active = current.get("active_run")
+        if active and _is_live(db, active):
+            raise ActiveRunExists(active)
+        # The marker points at a run that is over (a crash between two writes): take it over.
+        claimed = db.users.find_one_and_update({"_id": user_id, "active_run": active}, {"$set": {"active_run": run_id}})
+        if claimed is None:
+            raise ActiveRunExists((db.users.find_one({"_id": user_id}) or {}).get("active_run") or "")
+    run = {"_id": run_id, "user_id": user_id, "state": "listing", "total": 0, "failed_media": [],
+           "started_at": now(), "finished_at": None, "reason": None}
+    db.runs.insert_one(run)
+    progress.start(run_id, user_id, "listing")
+    return run
+
+
+def _is_live(db: Database, run_id: str) -> bool:
+    run = db.runs.find_one({"_id": run_id}, {"state": 1})
+    return bool(run and run["state"] in LIVE_STATES)
+
+
+def transition(db: Database, run_id: str, new_state: str, expected: tuple[str, ...], **fields) -> dict | None:
+    """Move the run to `new_state` if it is in one of `expected`; returns the new doc or None."""
+    return db.runs.find_one_and_update(
+        {"_id": run_id, "state": {"$in": list(expected)}},
+        {"$set": {"state": new_state, **fields}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def finish(db: Database, progress: Progress, run: dict, state: str, reason: str | None = None,
+           expected: tuple[str, ...] = LIVE_STATES) -> dict | None:
+    """Put the run in a terminal state (done, cancelled, failed) and free the user's slot.
+
+    The live counts are copied from Redis into the record, which is all that remains after.
+    """
+    live = progress.get(run["_id"])
+    counts = {"done": live.done, "failed": live.failed} if live else {}
+    done = transition(db, run["_id"], state, expected, finished_at=now(), reason=reason, **counts)
+    if done is None:
+        return None
+    db.users.update_one({"_id": run["user_id"], "active_run": run["_id"]}, {"$set": {"active_run": None}})
+    progress.finish(run["_id"], run["user_id"], state)
+    return done
+
+
+def restore_progress(db: Database, progress: Progress, run: dict) -> None:
+    """Rebuild a live run's Redis record from MongoDB (Redis lost it)."""
+    done_ids = [p["media_id"] for p in db.posts.find({"user_id": run["user_id"], "run_id": run["_id"]}, {"media_id": 1})]
+    failed_ids = [m for m in run.get("failed_media", []) if m not in set(done_ids)]
+    progress.restore(run["_id"], run["user_id"], run["state"], run.get("total", 0), done_ids, failed_ids)
+
+
+def status(db: Database, progress: Progress, run: dict) -> dict:
+    """The view of DESIGN.md: from Redis while live, from MongoDB after."""
+    live = progress.get(run["_id"]) if run["state"] in LIVE_STATES else None
+    if run["state"] in LIVE_STATES and live is None:
+        restore_progress(db, progress, run)
+        live = progress.get(run["_id"])
+    if live is not None and run["state"] in LIVE_STATES:
+        state, total, done_n, failed_n = live.state, live.total, live.done, live.failed
+        if state not in LIVE_STATES:  # Redis is ahead of Mongo only for cancel, which writes Mongo first
+            state = run["state"]
+    else:
+        state, total = run["state"], run.get("total", 0)
+        done_n = run.get("done", 0)
+        failed_n = run.get("failed", len(run.get("failed_media", [])))
+    return {
+        "run_id": run["_id"], "state": state, "total": total, "done": done_n, "failed": failed_n,
+        "started_at": _iso(run.get("started_at")), "finished_at": _iso(run.get("finished_at")),
+        "reason": run.get("reason"),
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,44 @@
+"""Encryption at rest for Instagram tokens (Fernet: AES-128-CBC + HMAC-SHA256)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from shared.settings import Settings, load
+
+
+def _key(settings: Settings) -> bytes:
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    # Development: a key generated once and kept beside the dev data (never committed).
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        # Written whole, then linked into place: concurrent first starts agree on one key.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_bytes().strip()
+
+
+class TokenCipher:
+    def __init__(self, settings: Settings | None = None):
+        self._fernet = Fernet(_key(settings or load()))
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("stored token cannot be decrypted with this key") from exc
