@@ -1,0 +1,1 @@
+"""Stand-ins for outside services that Likely talks to (tests, demo, benchmarks)."""
