@@ -1,0 +1,1 @@
+"""Likely's services: one package each, `python -m services.<name>` runs it."""

@@ -1,0 +1,76 @@
+"""The builder's logic, apart from the broker: handle one model.build."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared import runs
+from shared.contracts import BuildRequested
+from shared.messaging import Delivery, Reject
+from shared.model import NotEnoughPosts, TrainingPost, build_model
+from shared.progress import Progress
+
+log = logging.getLogger(__name__)
+
+
+def training_posts(db: Database, user_id: str) -> list[TrainingPost]:
+    """Every stored post of the user (not only this run's: the seed lost older posts)."""
+    cursor = db.posts.find({"user_id": user_id, "labels": {"$exists": True}},
+                           {"media_id": 1, "timestamp": 1, "likes": 1, "comments": 1, "labels": 1})
+    return [
+        TrainingPost(media_id=p["media_id"], timestamp=p["timestamp"], likes=int(p["likes"]),
+                     comments=None if p.get("comments") is None else int(p["comments"]),
+                     labels=tuple((lab["name"], float(lab["confidence"])) for lab in p.get("labels", [])))
+        for p in cursor
+    ]
+
+
+def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progress: Progress,
+                 fit: Callable[[list[TrainingPost]], dict] = build_model) -> str:
+    """Returns what happened: 'built', 'skipped' (already built / run not live) or 'not_enough_posts'."""
+    run = None
+    if msg.run_id:
+        run = db.runs.find_one({"_id": msg.run_id})
+        if run is None or run["user_id"] != msg.user_id:
+            raise Reject(f"unknown run {msg.run_id}")
+        if run["state"] not in ("running", "building"):
+            return "skipped"  # done already (a replay), or cancelled: no build
+        runs.transition(db, run["_id"], "building", ("running",))
+    source = msg.run_id or msg.message_id
+    if db.models.find_one({"source": source}, {"_id": 1}):
+        outcome = "skipped"
+    else:
+        posts = training_posts(db, msg.user_id)
+        try:
+            doc = fit(posts)
+        except NotEnoughPosts as exc:
+            if run:
+                runs.finish(db, progress, run, "done", reason=str(exc))
+            return "not_enough_posts"
+        outcome = _store(db, msg.user_id, source, doc, labelers=sorted(db.posts.distinct("labeler", {"user_id": msg.user_id})))
+    if run:
+        finished = runs.finish(db, progress, run, "done", expected=("running", "building"))
+        if finished is None and outcome == "built":
+            # Cancelled while we were fitting: a cancelled run leaves no model behind.
+            db.models.delete_one({"source": source})
+            return "skipped"
+    return outcome
+
+
+def _store(db: Database, user_id: str, source: str, doc: dict, labelers: list[str]) -> str:
+    for _ in range(10):
+        latest = db.models.find_one({"user_id": user_id}, {"version": 1}, sort=[("version", -1)])
+        version = (latest["version"] if latest else 0) + 1
+        try:
+            db.models.insert_one({**doc, "user_id": user_id, "version": version, "source": source,
+                                  "labelers": labelers, "trained_at": runs.now()})
+            log.info("user %s: model v%d (%s) from %d posts", user_id, version, doc.get("kind"), doc.get("training_size"))
+            return "built"
+        except DuplicateKeyError:
+            if db.models.find_one({"source": source}, {"_id": 1}):
+                return "skipped"  # another builder stored this very build
+            # another build of this user took the version number: take the next
+    raise RuntimeError("could not allocate a model version")

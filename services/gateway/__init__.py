@@ -1,0 +1,1 @@
+"""Gateway: the HTTP API and web app (Flask under gunicorn); publishes commands to RabbitMQ."""

@@ -1,0 +1,25 @@
+"""python -m services.gateway: the gateway under gunicorn, settings from the environment."""
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from shared.settings import load
+
+
+def main() -> None:
+    s = load()
+    prom = Path(s.data_dir) / "run" / f"prometheus-gateway-{s.gateway_port}"
+    shutil.rmtree(prom, ignore_errors=True)
+    prom.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
+    args = [
+        "gunicorn", "--bind", f"{s.gateway_host}:{s.gateway_port}", "--workers", str(s.gateway_workers),
+        "--threads", "4", "--timeout", "60", "--graceful-timeout", "10", "--access-logfile", "-",
+        "services.gateway.wsgi:app",
+    ]
+    os.execvp(sys.executable, [sys.executable, "-m", *args])
+
+
+if __name__ == "__main__":
+    main()

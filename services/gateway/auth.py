@@ -1,0 +1,124 @@
+"""Accounts and sessions: sign up, log in (expiring bearer tokens), log out (revokes)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+from flask import Blueprint, current_app, g, jsonify, request
+from pydantic import BaseModel, Field, field_validator
+from pymongo.errors import DuplicateKeyError
+
+from services.gateway.errors import ApiError, parse_json
+from shared.runs import now
+
+bp = Blueprint("auth", __name__)
+_hasher = PasswordHasher()
+
+
+class Credentials(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        v = v.strip().lower()
+        local, _, domain = v.partition("@")
+        if not local or "." not in domain or " " in v:
+            raise ValueError("not an email address")
+        return v
+
+
+def deps():
+    return current_app.extensions["likely"]
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_session(user_id: str) -> dict:
+    """A new bearer token for the user; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = now() + timedelta(seconds=deps().settings.token_ttl)
+    deps().db.sessions.insert_one({"token_hash": _hash_token(token), "user_id": user_id,
+                                   "created_at": now(), "expires_at": expires_at})
+    return {"token": token, "expires_at": expires_at.isoformat()}
+
+
+def find_or_create_user(email: str, **fields) -> dict:
+    """For external identities (OIDC): the user with this email, created without a password."""
+    db = deps().db
+    user = db.users.find_one({"email": email})
+    if user is None:
+        try:
+            db.users.insert_one({"_id": uuid.uuid4().hex, "email": email, "password_hash": None,
+                                 "created_at": now(), "active_run": None, **fields})
+        except DuplicateKeyError:
+            pass
+        user = db.users.find_one({"email": email})
+    return user
+
+
+def require_auth(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthorized", "Log in first: this route needs an `Authorization: Bearer <token>` header.")
+        session = deps().db.sessions.find_one({"token_hash": _hash_token(token.strip())})
+        if session is None:
+            raise ApiError(401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again.")
+        if session["expires_at"] <= now():
+            raise ApiError(401, "token_expired", "Your session has expired. Log in again.")
+        g.user_id = session["user_id"]
+        g.token_hash = session["token_hash"]
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.post("/api/v1/users")
+def sign_up():
+    creds = parse_json(Credentials)
+    if len(creds.password) < 8:
+        raise ApiError(400, "password_too_short", "The password must be at least 8 characters long.", field="password")
+    user = {"_id": uuid.uuid4().hex, "email": creds.email, "password_hash": _hasher.hash(creds.password),
+            "created_at": now(), "active_run": None}
+    try:
+        deps().db.users.insert_one(user)
+    except DuplicateKeyError:
+        raise ApiError(409, "email_taken", "An account with this email already exists.", field="email") from None
+    return jsonify({"user_id": user["_id"], "email": user["email"]}), 201
+
+
+@bp.post("/api/v1/sessions")
+def log_in():
+    creds = parse_json(Credentials)
+    user = deps().db.users.find_one({"email": creds.email})
+    try:
+        if user is None or not user.get("password_hash"):
+            raise VerifyMismatchError
+        _hasher.verify(user["password_hash"], creds.password)
+    except (VerifyMismatchError, VerificationError):
+        raise ApiError(401, "wrong_credentials", "Wrong email or password.", field="password") from None
+    return jsonify({**issue_session(user["_id"]), "user_id": user["_id"]}), 201
+
+
+@bp.delete("/api/v1/sessions")
+@require_auth
+def log_out():
+    deps().db.sessions.delete_one({"token_hash": g.token_hash})
+    return "", 204
+
+
+@bp.get("/api/v1/me")
+@require_auth
+def me():
+    user = deps().db.users.find_one({"_id": g.user_id}, {"email": 1})
+    return jsonify({"user_id": g.user_id, "email": user["email"] if user else None})

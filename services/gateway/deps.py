@@ -1,0 +1,50 @@
+"""The gateway's collaborators, created lazily once per process (after gunicorn forks)
+and per thread where a client is not thread-safe (the kombu connection)."""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from shared import db as dbmod, messaging, progress as progressmod, storage
+from shared.instagram import InstagramClient
+from shared.secrets import TokenCipher
+from shared.settings import Settings, load
+
+
+class Deps:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or load()
+        self._local = threading.local()
+
+    @cached_property
+    def db(self):
+        database = dbmod.database(self.settings)
+        dbmod.ensure_indexes(database)
+        return database
+
+    @cached_property
+    def redis(self):
+        return progressmod.connect(self.settings.redis_url)
+
+    @cached_property
+    def progress(self) -> progressmod.Progress:
+        return progressmod.Progress(self.redis)
+
+    @cached_property
+    def store(self) -> storage.ImageStore:
+        return storage.from_settings(self.settings)
+
+    @cached_property
+    def instagram(self) -> InstagramClient:
+        return InstagramClient(self.settings)
+
+    @cached_property
+    def cipher(self) -> TokenCipher:
+        return TokenCipher(self.settings)
+
+    @property
+    def publisher(self) -> messaging.Publisher:
+        pub = getattr(self._local, "publisher", None)
+        if pub is None:
+            pub = self._local.publisher = messaging.Publisher(messaging.connect(self.settings, heartbeat=False), self.settings)
+        return pub

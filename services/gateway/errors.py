@@ -1,0 +1,64 @@
+"""The API's error shape: {"error": {"code": "snake_case_code", "message": "..."}}."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    resp = jsonify({"error": {"code": code, "message": message, **extra}})
+    resp.status_code = status
+    return resp
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+               413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = _HTTP_CODES.get(exc.code or 500, "http_error")
+        message = exc.description or exc.name
+        if exc.code == 413:
+            message = "The request is larger than this server accepts."
+        return error_response(exc.code or 500, code, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side; nothing was changed.")
+
+
+def parse_json(model: type[BaseModel]):
+    """The request's JSON body validated against `model`; a clear 400 otherwise."""
+    from flask import request
+
+    data = request.get_json(silent=True)
+    if data is None:
+        if request.get_data(cache=True):
+            raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
+        raise ApiError(400, "missing_body", "This request needs a JSON body.")
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_body", "The JSON body must be an object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiError(400, "invalid_field", f"{field}: {first['msg']}", field=field) from None

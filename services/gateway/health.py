@@ -1,0 +1,91 @@
+"""Liveness, readiness (broker, Redis, MongoDB), Prometheus metrics and the OpenAPI spec."""
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Blueprint, current_app, g, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from services.gateway.auth import deps
+
+bp = Blueprint("health", __name__)
+
+REQUESTS = Counter("likely_gateway_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("likely_gateway_request_seconds", "HTTP request latency", ["route"])
+
+
+@bp.before_app_request
+def _start_timer():
+    g.started = time.perf_counter()
+
+
+@bp.after_app_request
+def _observe(response):
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    if "started" in g:
+        LATENCY.labels(route).observe(time.perf_counter() - g.started)
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness: the process answers."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: the broker, Redis and MongoDB all answer."""
+    d = deps()
+    checks = {}
+    for name, probe in (("mongodb", lambda: d.db.command("ping")), ("redis", d.redis.ping),
+                        ("rabbitmq", lambda: d.publisher.connection.ensure_connection(max_retries=1))):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            checks[name] = f"down: {exc.__class__.__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), 200 if ready else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus metrics (all gunicorn workers, when PROMETHEUS_MULTIPROC_DIR is set)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY as registry
+    return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The HTTP API, described from the routes themselves."""
+    paths: dict = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith(("/api/", "/healthz", "/readyz", "/metrics")):
+            continue
+        view = current_app.view_functions[rule.endpoint]
+        path = rule.rule.replace("<", "{").replace(">", "}")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            op = {"summary": (view.__doc__ or rule.endpoint).strip().splitlines()[0], "operationId": rule.endpoint}
+            if rule.rule.startswith("/api/") and rule.endpoint not in ("auth.sign_up", "auth.log_in"):
+                op["security"] = [{"bearer": []}]
+            paths.setdefault(path, {})[method.lower()] = op
+    return jsonify({
+        "openapi": "3.1.0",
+        "info": {"title": "Likely API", "version": "1.0.0",
+                 "description": "Predicts the likes and comments a photo will get on the user's Instagram."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"}}}}}},
+        },
+        "paths": paths,
+    })

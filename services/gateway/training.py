@@ -1,0 +1,110 @@
+"""Training runs (start, status, cancel) and the model (rebuild, summary)."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from services.gateway.auth import deps, require_auth
+from services.gateway.errors import ApiError
+from shared import runs
+from shared.contracts import BuildRequested, TrainRequested
+from shared.progress import LIVE_STATES
+
+bp = Blueprint("training", __name__)
+
+
+def _own_run(run_id: str) -> dict:
+    run = deps().db.runs.find_one({"_id": run_id, "user_id": g.user_id}, {"media": 0})
+    if run is None:  # another user's run looks exactly like a missing one
+        raise ApiError(404, "run_not_found", "No such training run.")
+    return run
+
+
+@bp.post("/api/v1/training-runs")
+@require_auth
+def start():
+    d = deps()
+    user = d.db.users.find_one({"_id": g.user_id}, {"instagram": 1})
+    if not (user or {}).get("instagram"):
+        raise ApiError(409, "instagram_not_connected", "Connect Instagram before training a model.")
+    try:
+        run = runs.create(d.db, d.progress, g.user_id)
+    except runs.ActiveRunExists as exc:
+        raise ApiError(409, "run_active", "A training run is already in progress.", run_id=exc.run_id) from None
+    try:
+        d.publisher.publish(TrainRequested(message_id=f"train:{run['_id']}", run_id=run["_id"], user_id=g.user_id))
+    except Exception:  # noqa: BLE001 - the broker is down: don't leave a run that nobody will work on
+        runs.finish(d.db, d.progress, run, "failed", reason="The job queue is unavailable; try again shortly.")
+        raise ApiError(503, "broker_unavailable", "Training cannot start right now (the job queue is unavailable).") from None
+    return jsonify({"run_id": run["_id"], "state": run["state"]}), 202
+
+
+@bp.get("/api/v1/training-runs/current")
+@require_auth
+def current():
+    d = deps()
+    user = d.db.users.find_one({"_id": g.user_id}, {"active_run": 1}) or {}
+    run = None
+    if user.get("active_run"):
+        run = d.db.runs.find_one({"_id": user["active_run"]}, {"media": 0})
+    if run is None:
+        run = d.db.runs.find_one({"user_id": g.user_id}, {"media": 0}, sort=[("started_at", -1)])
+    if run is None:
+        raise ApiError(404, "run_not_found", "You have not trained a model yet.")
+    return jsonify(runs.status(d.db, d.progress, run))
+
+
+@bp.get("/api/v1/training-runs/<run_id>")
+@require_auth
+def get_run(run_id: str):
+    return jsonify(runs.status(deps().db, deps().progress, _own_run(run_id)))
+
+
+@bp.post("/api/v1/training-runs/<run_id>/cancel")
+@require_auth
+def cancel(run_id: str):
+    d = deps()
+    run = _own_run(run_id)
+    if run["state"] not in LIVE_STATES:
+        raise ApiError(409, "run_not_active", f"This run is already {run['state']}.", state=run["state"])
+    # Redis first so labelers stop at once; then the durable record (which frees the user's slot).
+    d.progress.set_state(run_id, "cancelled")
+    if runs.finish(d.db, d.progress, run, "cancelled", reason="Cancelled by the user.") is None:
+        latest = d.db.runs.find_one({"_id": run_id}, {"state": 1})
+        raise ApiError(409, "run_not_active", f"This run is already {latest['state']}.", state=latest["state"])
+    return jsonify({"run_id": run_id, "state": "cancelled"})
+
+
+@bp.post("/api/v1/model/rebuild")
+@require_auth
+def rebuild():
+    d = deps()
+    if d.db.posts.count_documents({"user_id": g.user_id}, limit=1) == 0:
+        raise ApiError(409, "no_posts", "There are no stored posts to build a model from: train first.")
+    msg = BuildRequested(user_id=g.user_id, reason="rebuild")
+    try:
+        d.publisher.publish(msg)
+    except Exception:  # noqa: BLE001
+        raise ApiError(503, "broker_unavailable", "The model cannot be rebuilt right now (the job queue is unavailable).") from None
+    return jsonify({"request_id": msg.message_id, "state": "queued"}), 202
+
+
+def model_summary(model: dict, with_coefficients: bool) -> dict:
+    from shared.model import coefficients
+
+    out = {
+        "version": model["version"], "kind": model["kind"], "trained_at": model["trained_at"].isoformat(),
+        "posts": model.get("training_size"), "labels": model.get("labels"), "top_labels": model.get("top_labels", []),
+        "backtest": model.get("backtest"), "selection": model.get("selection"), "labelers": model.get("labelers", []),
+    }
+    if with_coefficients:
+        out["coefficients"] = coefficients(model)
+    return out
+
+
+@bp.get("/api/v1/model")
+@require_auth
+def get_model():
+    model = deps().db.models.find_one({"user_id": g.user_id}, sort=[("version", -1)])
+    if model is None:
+        raise ApiError(404, "model_not_trained", "You have no model yet: connect Instagram and train one.")
+    return jsonify(model_summary(model, request.args.get("coefficients") in ("1", "true")))

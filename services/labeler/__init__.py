@@ -1,0 +1,1 @@
+"""Labeler: downloads, stores and labels one post's image, then counts it once in Redis."""

@@ -1,0 +1,30 @@
+"""python -m services.labeler  (run N of them side by side: they share one queue)"""
+import functools
+
+from shared import db as dbmod, download, messaging, progress as progressmod, storage, topology
+from shared.labeling import get_labeler
+from shared.settings import load
+
+from services.labeler.handler import handle_post
+
+
+def main() -> None:
+    settings = load()
+    database = dbmod.database(settings)
+    dbmod.ensure_indexes(database)
+    progress = progressmod.Progress(progressmod.connect(settings.redis_url))
+    store = storage.from_settings(settings)
+    labeler = get_labeler(settings)
+    labeler.label  # noqa: B018 - fail at start, not on the first message, if the model is missing
+    publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    fetch = functools.partial(download.fetch, max_bytes=settings.max_image_bytes, timeout=settings.download_timeout)
+
+    def handler(msg, delivery):
+        handle_post(msg, delivery, db=database, progress=progress, store=store, labeler=labeler,
+                    fetch=fetch, publish=publisher.publish)
+
+    messaging.run_worker(topology.LABELER_POSTS, handler, name="labeler", settings=settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The labeler's logic, apart from the broker: handle one post.discovered."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from pymongo.database import Database
+
+from shared import runs, storage
+from shared.contracts import BuildRequested, PostDiscovered
+from shared.download import DownloadFailed
+from shared.labeling import ImageRejected
+from shared.messaging import Delivery, Reject
+from shared.progress import Progress
+
+log = logging.getLogger(__name__)
+
+
+def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progress: Progress,
+                store: storage.ImageStore, labeler, fetch: Callable[[str], bytes], publish: Callable) -> str:
+    """Returns the verdict of the count ('counted', 'complete', 'duplicate', 'inactive')."""
+    state = progress.state(msg.run_id)
+    if state is None:
+        run = db.runs.find_one({"_id": msg.run_id})
+        if run is None or run["user_id"] != msg.user_id:
+            raise Reject(f"unknown run {msg.run_id}")
+        if run["state"] not in ("running", "building"):
+            return "inactive"
+        runs.restore_progress(db, progress, run)  # Redis lost the run: rebuild it from MongoDB
+        state = progress.state(msg.run_id)
+    if state != "running" and state != "building":
+        return "inactive"  # cancelled (or over): ack without work
+
+    outcome, reason = "done", None
+    already = db.posts.find_one({"user_id": msg.user_id, "media_id": msg.media_id, "labeler": labeler.id}, {"_id": 1})
+    if already is None:
+        try:
+            _process(msg, db=db, store=store, labeler=labeler, fetch=fetch)
+        except DownloadFailed as exc:
+            if not exc.permanent and not delivery.last_attempt:
+                raise
+            outcome, reason = "failed", str(exc)
+        except ImageRejected as exc:
+            outcome, reason = "failed", f"{exc.code}: {exc.message}"
+        except Exception as exc:  # noqa: BLE001 - unknown trouble: retry, and give up on the last try
+            if not delivery.last_attempt:
+                raise
+            outcome, reason = "failed", f"could not be processed: {exc!r}"
+    if outcome == "failed":
+        log.warning("run %s media %s failed: %s", msg.run_id, msg.media_id, reason)
+        db.runs.update_one(
+            {"_id": msg.run_id, "failed_media": {"$ne": msg.media_id}},
+            {"$addToSet": {"failed_media": msg.media_id}, "$push": {"failures": {"media_id": msg.media_id, "reason": reason}}},
+        )
+    verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
+    if verdict == "missing":  # Redis was flushed between our check and the count
+        run = db.runs.find_one({"_id": msg.run_id})
+        runs.restore_progress(db, progress, run)
+        verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
+    if verdict == "complete" or (verdict == "duplicate" and state == "building"):
+        # Exactly one first delivery completes the run; a redelivery of that message (we may have
+        # died before publishing) asks again. The builder builds a run once.
+        runs.transition(db, msg.run_id, "building", ("running",))
+        publish(BuildRequested(message_id=f"build:{msg.run_id}", user_id=msg.user_id, run_id=msg.run_id))
+    return verdict
+
+
+def _process(msg: PostDiscovered, *, db: Database, store, labeler, fetch) -> None:
+    from shared.labeling import load_image
+
+    data = fetch(msg.media_url)
+    intake = load_image(data)  # rejects non-images before anything is stored
+    key = storage.instagram_key(msg.user_id, msg.media_id, intake.ext)
+    store.put(key, data, f"image/{intake.format.lower()}")
+    result = labeler.label(data)
+    db.posts.update_one(
+        {"user_id": msg.user_id, "media_id": msg.media_id},
+        {"$set": {
+            "run_id": msg.run_id, "timestamp": msg.timestamp, "caption": msg.caption, "permalink": msg.permalink,
+            "likes": msg.likes, "comments": msg.comments, "image_key": key, "labeler": result.labeler,
+            "labels": result.to_dicts(), "sha256": intake.sha256, "labeled_at": runs.now(),
+        }},
+        upsert=True,
+    )

@@ -1,0 +1,32 @@
+"""Fetching an image over HTTP with a size limit and a timeout."""
+from __future__ import annotations
+
+import requests
+
+
+class DownloadFailed(Exception):
+    def __init__(self, message: str, *, permanent: bool):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def fetch(url: str, *, max_bytes: int, timeout: float, session: requests.Session | None = None) -> bytes:
+    http = session or requests
+    try:
+        with http.get(url, stream=True, timeout=timeout) as resp:
+            if resp.status_code >= 500 or resp.status_code == 429:
+                raise DownloadFailed(f"image server answered HTTP {resp.status_code}", permanent=False)
+            if resp.status_code != 200:
+                raise DownloadFailed(f"image not available (HTTP {resp.status_code})", permanent=True)
+            declared = resp.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise DownloadFailed(f"image is larger than {max_bytes} bytes", permanent=True)
+            chunks, size = [], 0
+            for chunk in resp.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise DownloadFailed(f"image is larger than {max_bytes} bytes", permanent=True)
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except requests.RequestException as exc:
+        raise DownloadFailed(f"image download failed: {exc.__class__.__name__}", permanent=False) from exc
