@@ -1,0 +1,221 @@
+"""Likely's popularity model: fit candidates on a user's posts, backtest them, serve the best.
+
+    doc = build_model(posts)                 # a MongoDB-storable document
+    predict(doc, [("Dog", 98.0), ...])       # {"likes", "comments", ranges, per-label figures}
+
+See docs/model.md for the default model (`trend`), the selection and the measured figures.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from datetime import datetime, timezone
+
+import numpy as np
+
+from .data import MIN_CONFIDENCE, Encoded, NotEnoughPosts, TrainingPost, encode, to_days
+from .metrics import MIN_BACKTEST_POSTS, coverage, scores, split_index
+from .models import FITTERS, PREDICTORS, _spread
+
+__all__ = [
+    "TrainingPost", "KINDS", "DEFAULT_KIND_CANDIDATES", "DEFAULT_KIND", "NotEnoughPosts",
+    "build_model", "predict", "load", "coefficients", "backtest_encoded", "choose_kind",
+]
+
+KINDS: tuple[str, ...] = ("label_mean", "user_mean", "recent_median", "trend")
+#: Every kind is a candidate for the default; `trend` is preferred unless another one's
+#: backtest MAE of likes is clearly (SELECTION_MARGIN) lower.
+DEFAULT_KIND_CANDIDATES: tuple[str, ...] = KINDS
+DEFAULT_KIND = "trend"
+SELECTION_MARGIN = 0.9
+TOP_LABELS = 10
+
+
+# ----------------------------------------------------------------------------- backtest
+
+def backtest_encoded(enc: Encoded, kinds=KINDS) -> tuple[dict | None, dict]:
+    """Fit each kind on the oldest 80% of the posts, score it on the newest 20%.
+
+    Returns ({kind: figures} or None when there are fewer than MIN_BACKTEST_POSTS posts,
+             {kind: (likes log-errors, comments log-errors)} for calibrating ranges).
+    """
+    n = enc.n
+    if n < MIN_BACKTEST_POSTS:
+        return None, {}
+    cut = split_index(n)
+    train, test = enc.subset(cut), enc.tail(cut)
+    out, errors = {}, {}
+    cm = ~np.isnan(test.comments)
+    for kind in kinds:
+        params = FITTERS[kind](train)
+        pred = PREDICTORS[kind](params)
+        pl, pc = pred.predict_batch(test)
+        s = scores(test.likes, pl)
+        fig = {"mae": s["mae"], "mae_log": s["mae_log"], "spearman": s["spearman"],
+               "test_posts": int(test.n), "train_posts": int(cut)}
+        sp = getattr(pred, "spread", {}) or {}
+        if sp.get("likes"):
+            lo = np.maximum(np.expm1(np.log1p(pl) + sp["likes"][0]), 0)
+            hi = np.maximum(np.expm1(np.log1p(pl) + sp["likes"][1]), 0)
+            fig["coverage_80"] = coverage(test.likes, lo, hi)
+        ok = cm & ~np.isnan(pc)
+        if ok.any():
+            c = scores(test.comments[ok], pc[ok])
+            fig["comments"] = {"mae": c["mae"], "mae_log": c["mae_log"], "spearman": c["spearman"],
+                               "test_posts": c["n"]}
+        else:
+            fig["comments"] = None
+        out[kind] = fig
+        errors[kind] = (np.log1p(test.likes) - np.log1p(pl),
+                        np.log1p(test.comments[ok]) - np.log1p(pc[ok]))
+    return out, errors
+
+
+def choose_kind(backtest: dict | None, candidates=DEFAULT_KIND_CANDIDATES) -> tuple[str, str]:
+    """The kind to serve, and why. By backtest MAE of likes, `trend` kept unless beaten clearly."""
+    if not backtest:
+        return DEFAULT_KIND, (f"fewer than {MIN_BACKTEST_POSTS} posts, too few to backtest: serving "
+                              f"{DEFAULT_KIND}, which falls back to the account's recent level")
+    cands = [k for k in candidates if k in backtest]
+    best = min(cands, key=lambda k: (backtest[k]["mae"], k != DEFAULT_KIND))
+    ref = backtest.get(DEFAULT_KIND)
+    figures = ", ".join(f"{k} {backtest[k]['mae']:.4g}" for k in sorted(cands, key=lambda k: backtest[k]["mae"]))
+    n = backtest[best]["test_posts"]
+    if best == DEFAULT_KIND or ref is None:
+        return best, f"lowest backtest MAE of likes on the newest {n} posts ({figures})"
+    if backtest[best]["mae"] < SELECTION_MARGIN * ref["mae"]:
+        return best, (f"{best} beat {DEFAULT_KIND} by more than {round((1 - SELECTION_MARGIN) * 100)}% "
+                      f"in backtest MAE of likes on the newest {n} posts ({figures})")
+    return DEFAULT_KIND, (f"{DEFAULT_KIND} within {round((1 - SELECTION_MARGIN) * 100)}% of the lowest "
+                          f"backtest MAE of likes on the newest {n} posts ({figures})")
+
+
+# ----------------------------------------------------------------------------- build
+
+def _widen(spread, errs):
+    """Widen an in-sample 80% range to cover the backtest's errors as well."""
+    if spread is None or errs is None or np.asarray(errs).size < 5:
+        return spread
+    lo, hi = _spread(errs)
+    return [min(spread[0], lo), max(spread[1], hi)]
+
+
+def build_model(posts: list[TrainingPost], *, now: datetime | None = None) -> dict:
+    """Fit every candidate on all the posts, backtest them, pick the default. See module doc."""
+    enc = encode(posts)
+    if enc.n == 0:
+        raise NotEnoughPosts("not enough posts: the model needs at least one post with a like count "
+                             f"(got {len(posts)} posts, none usable)")
+    models = {kind: FITTERS[kind](enc) for kind in KINDS}
+    backtest, errors = backtest_encoded(enc)
+    for kind, (el, ec) in errors.items():
+        doc = models[kind]
+        if kind == "trend":
+            doc["spread"] = {
+                "likes": _widen(doc["likes"]["spread"], el),
+                "comments": _widen(doc["comments"]["spread"], ec) if doc.get("comments") else None}
+        else:
+            sp = doc.get("spread") or {}
+            doc["spread"] = {"likes": _widen(sp.get("likes"), el), "comments": _widen(sp.get("comments"), ec)}
+    kind, why = choose_kind(backtest)
+    lm = models["label_mean"]
+    top = sorted(lm["labels"], key=lambda e: (-e["likes"], -e["count"], e["label"]))[:TOP_LABELS]
+    now = now or datetime.now(timezone.utc)
+    return {
+        "kind": kind,
+        "models": models,
+        "backtest": backtest,
+        "selection": why,
+        "training_size": enc.n,
+        "labels": len(lm["labels"]),
+        "top_labels": [dict(e) for e in top],
+        "mean_likes": lm["mean_likes"],
+        "mean_comments": lm["mean_comments"],
+        "trained_at": now.isoformat(),
+        "first_post": datetime.fromtimestamp(enc.t[0] * 86400.0, tz=timezone.utc).isoformat(),
+        "last_post": datetime.fromtimestamp(enc.t[-1] * 86400.0, tz=timezone.utc).isoformat(),
+        "min_confidence": MIN_CONFIDENCE,
+    }
+
+
+# ----------------------------------------------------------------------------- predict
+
+class Model:
+    """A model document prepared for fast predictions (see load)."""
+
+    def __init__(self, doc: dict):
+        self.doc = doc
+        self.kind = doc["kind"]
+        self.models = doc.get("models") or {}
+        self._predictors: dict = {}
+
+    def predictor(self, kind: str):
+        if kind not in KINDS:
+            raise ValueError(f"unknown model kind {kind!r}; known: {', '.join(KINDS)}")
+        p = self._predictors.get(kind)
+        if p is None:
+            params = self.models.get(kind)
+            if params is None:
+                raise ValueError(f"model kind {kind!r} is not in this model document")
+            p = self._predictors[kind] = PREDICTORS[kind](params)
+        return p
+
+    def predict(self, labels, *, kind: str | None = None, when: datetime | None = None) -> dict:
+        p = self.predictor(kind or self.kind)
+        kept, dropped = [], []
+        seen = set()
+        for name, conf in labels or ():
+            if name in seen:
+                continue
+            seen.add(name)
+            conf = float(conf) if conf is not None else 0.0
+            (kept if conf >= MIN_CONFIDENCE else dropped).append((name, conf))
+        if p.kind == "trend":
+            if when is None:
+                out = p.predict(kept, to_days(datetime.now(timezone.utc)), time_known=False)
+            else:
+                out = p.predict(kept, to_days(when))
+        else:
+            out = p.predict(kept, None if when is None else to_days(when))
+        for name, conf in dropped:
+            out["labels"].append({"name": name, "confidence": conf, "matched": False, "likes": None,
+                                  "comments": None, "dropped": f"confidence below {MIN_CONFIDENCE:g}"})
+        for key in ("likes", "comments"):
+            v = out.get(key)
+            if v is not None and not math.isfinite(v):
+                out[key] = None
+        return out
+
+
+_CACHE: "OrderedDict[int, tuple[dict, Model]]" = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def load(model_doc: dict) -> Model:
+    """Prepare a model document for predictions (cached per document object; a document
+    changed in place after its first use must be loaded anew with Model(doc))."""
+    key = id(model_doc)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is model_doc:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    m = Model(model_doc)
+    _CACHE[key] = (model_doc, m)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return m
+
+
+def predict(model_doc: dict, labels: list[tuple[str, float]], *, kind: str | None = None,
+            when: datetime | None = None) -> dict:
+    """Predict likes and comments for an image with these (name, confidence) labels."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown model kind {kind!r}; known: {', '.join(KINDS)}")
+    return load(model_doc).predict(labels, kind=kind, when=when)
+
+
+def coefficients(model_doc: dict) -> dict:
+    """The label_mean coefficients: {label: {"likes", "comments", "count"}}."""
+    lm = (model_doc.get("models") or {}).get("label_mean") or {}
+    return {e["label"]: {"likes": e["likes"], "comments": e["comments"], "count": e["count"]}
+            for e in lm.get("labels") or []}

@@ -1,0 +1,131 @@
+"""Backtest the model kinds on accounts' post histories.
+
+    python -m shared.model.backtest POSTS.jsonl [--models a,b,c] [--per-account]
+
+POSTS.jsonl: one JSON object a line, {"account", "id", "timestamp" (ISO 8601), "likes",
+"comments" (may be null), "labels": [{"name", "confidence"}]}.
+
+Per account, posts sorted by time: the oldest int(0.8 n) train, the rest test; accounts with
+fewer than 10 posts are skipped; labels below confidence 50 are dropped. For each model the
+last line is one JSON object {model: {"mae", "mae_log", "spearman", "accounts",
+"coverage_80", "comments": {...}}}: means over accounts of the account's MAE of likes, MAE of
+log1p(likes), Spearman's rank correlation within its test posts (0 where either side is
+constant), and the share of test posts inside the predicted 80% range. Under "default": per
+account, the kind the builder would pick from the training posts alone (an inner time split
+of them), scored on the test posts; "picked" counts the kinds picked.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+
+import numpy as np
+
+from . import KINDS, backtest_encoded, choose_kind
+from .data import TrainingPost, encode
+from .metrics import MIN_BACKTEST_POSTS, coverage, mae, mae_log, rankdata, scores, spearman, split_index, time_split
+
+__all__ = ["split_index", "time_split", "mae", "mae_log", "spearman", "rankdata", "scores", "coverage",
+           "parse_post", "read_posts", "backtest_account", "run", "main"]
+
+
+def _ts(s: str) -> datetime:
+    dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def parse_post(obj: dict) -> tuple[str, TrainingPost]:
+    labels = tuple((str(lab["name"]), float(lab.get("confidence", 100.0))) for lab in obj.get("labels") or ())
+    comments = obj.get("comments")
+    return str(obj.get("account", "")), TrainingPost(
+        media_id=str(obj.get("id", "")), timestamp=_ts(obj["timestamp"]), likes=int(obj["likes"]),
+        comments=None if comments is None else int(comments), labels=labels)
+
+
+def read_posts(path: str) -> dict[str, list[TrainingPost]]:
+    accounts: dict[str, list[TrainingPost]] = defaultdict(list)
+    with (sys.stdin if path == "-" else open(path)) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                acc, post = parse_post(json.loads(line))
+                accounts[acc].append(post)
+    return accounts
+
+
+def backtest_account(posts: list[TrainingPost], kinds=KINDS) -> dict | None:
+    """{kind: figures} on this account's time split, plus "default": the builder's pick
+    made from the training posts alone, scored on the test posts. None if too few posts."""
+    enc = encode(posts)
+    if enc.n < MIN_BACKTEST_POSTS:
+        return None
+    all_kinds = tuple(dict.fromkeys(tuple(kinds) + KINDS))
+    figures, _ = backtest_encoded(enc, all_kinds)
+    train = enc.subset(split_index(enc.n))
+    inner, _ = backtest_encoded(train)  # what build_model(train posts) sees
+    picked, _why = choose_kind(inner)
+    out = {k: figures[k] for k in kinds}
+    out["default"] = dict(figures[picked], kind=picked)
+    return out
+
+
+def _mean(rows, key):
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+def run(accounts: dict[str, list[TrainingPost]], kinds=KINDS, per_account=None) -> dict:
+    results = {}
+    for name in sorted(accounts):
+        r = backtest_account(accounts[name], kinds)
+        if r is not None:
+            results[name] = r
+            if per_account:
+                per_account(name, r)
+    summary = {}
+    for kind in list(kinds) + ["default"]:
+        rows = [r[kind] for r in results.values()]
+        crows = [r[kind]["comments"] for r in results.values() if r[kind].get("comments")]
+        summary[kind] = {
+            "mae": _mean(rows, "mae"), "mae_log": _mean(rows, "mae_log"), "spearman": _mean(rows, "spearman"),
+            "accounts": len(rows), "coverage_80": _mean(rows, "coverage_80"),
+            "comments": {"mae": _mean(crows, "mae"), "mae_log": _mean(crows, "mae_log"),
+                         "spearman": _mean(crows, "spearman"), "accounts": len(crows)},
+        }
+    summary["default"]["picked"] = dict(Counter(r["default"]["kind"] for r in results.values()))
+    return summary
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Backtest Likely's model kinds on post histories (JSONL).")
+    ap.add_argument("posts", help="posts JSONL file, or - for standard input")
+    ap.add_argument("--models", default=",".join(KINDS), help=f"comma-separated kinds (default: {','.join(KINDS)})")
+    ap.add_argument("--per-account", action="store_true", help="print each account's figures too")
+    a = ap.parse_args(argv)
+    kinds = [k.strip() for k in a.models.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        ap.error(f"unknown model kind(s): {', '.join(unknown)}; known: {', '.join(KINDS)}")
+    accounts = read_posts(a.posts)
+
+    def show(name, r):
+        if a.per_account:
+            cells = "  ".join(f"{k}={r[k]['mae']:.1f}/{r[k]['spearman']:+.2f}" for k in kinds)
+            print(f"{name}: (mae/spearman) {cells}  default={r['default']['kind']} "
+                  f"{r['default']['mae']:.1f}/{r['default']['spearman']:+.2f}")
+
+    summary = run(accounts, kinds, show)
+    print(f"{'model':<14} {'accounts':>8} {'mae':>10} {'mae_log':>8} {'spearman':>8} {'cover80':>8}")
+    for k, v in summary.items():
+        if v["accounts"]:
+            print(f"{k:<14} {v['accounts']:>8} {v['mae']:>10.2f} {v['mae_log']:>8.3f} {v['spearman']:>8.3f} "
+                  f"{(v['coverage_80'] or 0):>8.2f}")
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Training posts and their encoding into flat numpy arrays (shared by every model kind)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+
+#: Labels below this confidence are dropped, at fit and at predict time (DESIGN.md).
+MIN_CONFIDENCE = 50.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+DAY = 86400.0
+
+
+class NotEnoughPosts(Exception):
+    """Raised when a user has no usable post to fit a model on."""
+
+
+@dataclass(frozen=True)
+class TrainingPost:
+    media_id: str
+    timestamp: datetime  # tz-aware, UTC
+    likes: int
+    comments: int | None
+    labels: tuple[tuple[str, float], ...]  # (name, confidence 0-100)
+
+
+def to_days(ts: datetime) -> float:
+    """Days since the Unix epoch (naive datetimes are taken as UTC)."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=timezone.utc)
+    return (ts - _EPOCH).total_seconds() / DAY
+
+
+def from_days(days: float) -> datetime:
+    return datetime.fromtimestamp(days * DAY, tz=timezone.utc)
+
+
+def hour_dow(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """UTC hour of day (0-23) and day of week (0 = Monday) of times given in epoch days."""
+    d = np.floor(days)
+    hour = np.clip(((days - d) * 24.0).astype(np.int64), 0, 23)
+    dow = ((d.astype(np.int64) + 3) % 7)  # 1970-01-01 was a Thursday
+    return hour, dow
+
+
+@dataclass
+class Encoded:
+    """Usable posts sorted by time, with their labels flattened.
+
+    Post i's labels are lab[offsets[i]:offsets[i+1]] (indices into vocab) with weights
+    conf[...] in (0, 1]; post_of maps each flat entry back to its post.
+    """
+
+    t: np.ndarray  # epoch days, ascending
+    likes: np.ndarray  # float
+    comments: np.ndarray  # float, nan where unknown
+    vocab: list[str]
+    lab: np.ndarray
+    conf: np.ndarray
+    post_of: np.ndarray
+    offsets: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.t.shape[0])
+
+    def subset(self, count: int) -> "Encoded":
+        """The first `count` posts (the oldest), sharing the vocabulary."""
+        end = int(self.offsets[count])
+        return Encoded(self.t[:count], self.likes[:count], self.comments[:count], self.vocab,
+                       self.lab[:end], self.conf[:end], self.post_of[:end], self.offsets[: count + 1])
+
+    def tail(self, start: int) -> "Encoded":
+        """Posts from index `start` on (the newest)."""
+        b = int(self.offsets[start])
+        return Encoded(self.t[start:], self.likes[start:], self.comments[start:], self.vocab,
+                       self.lab[b:], self.conf[b:], self.post_of[b:] - start, self.offsets[start:] - b)
+
+    def labels_of(self, i: int) -> list[tuple[str, float]]:
+        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+        return [(self.vocab[j], float(c) * 100.0) for j, c in zip(self.lab[a:b].tolist(), self.conf[a:b].tolist())]
+
+
+def usable(posts) -> list[TrainingPost]:
+    """Posts with a like count (negative or missing counts are not usable)."""
+    return [p for p in posts if p.likes is not None and p.likes >= 0 and p.timestamp is not None]
+
+
+def encode(posts: list[TrainingPost]) -> Encoded:
+    posts = sorted(usable(posts), key=lambda p: to_days(p.timestamp))
+    n = len(posts)
+    t = np.fromiter((to_days(p.timestamp) for p in posts), dtype=np.float64, count=n)
+    likes = np.fromiter((p.likes for p in posts), dtype=np.float64, count=n)
+    comments = np.fromiter((np.nan if p.comments is None or p.comments < 0 else p.comments for p in posts),
+                           dtype=np.float64, count=n)
+    vocab: dict[str, int] = {}
+    setdefault = vocab.setdefault
+    lab: list[int] = []
+    conf: list[float] = []
+    counts = np.zeros(n, dtype=np.int64)
+    for i, p in enumerate(posts):
+        seen = {}
+        for name, c in p.labels:
+            if c is not None and c >= MIN_CONFIDENCE and (name not in seen or seen[name] < c):
+                seen[name] = c
+        counts[i] = len(seen)
+        for name, c in seen.items():
+            lab.append(setdefault(name, len(vocab)))
+            conf.append(c)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    lab_a = np.asarray(lab, dtype=np.int64)
+    conf_a = np.minimum(np.asarray(conf, dtype=np.float64), 100.0) / 100.0
+    post_of = np.repeat(np.arange(n, dtype=np.int64), counts)
+    names = [""] * len(vocab)
+    for name, j in vocab.items():
+        names[j] = name
+    return Encoded(t, likes, comments, names, lab_a, conf_a, post_of, offsets)
+
+
+def clean_labels(labels) -> list[tuple[str, float]]:
+    """Labels of an image to predict for: confidence >= MIN_CONFIDENCE, one entry per name."""
+    seen: dict[str, float] = {}
+    for name, c in labels or ():
+        if c is not None and c >= MIN_CONFIDENCE and (name not in seen or seen[name] < c):
+            seen[name] = float(c)
+    return list(seen.items())

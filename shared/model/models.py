@@ -1,0 +1,474 @@
+"""The model kinds: how each is fitted (to a storable params document) and how it predicts.
+
+Every kind works the same way:
+  fit(enc: Encoded) -> params document (plain JSON/MongoDB types, labels as lists of objects)
+  Predictor(params): .predict(labels, when_days) for one image, .predict_batch(enc) for many.
+
+Kinds
+  label_mean     the seed's: per label the mean likes (comments) of the posts carrying it; an
+                 image gets the plain mean of its matched labels' coefficients, or the user's
+                 mean when none matches (DESIGN.md, report section 3.3).
+  user_mean      the user's mean likes (comments). A baseline.
+  recent_median  the median of the user's last 10 posts. A baseline.
+  trend          the default: in log space, a damped local trend of the account's level plus
+                 shrunken, confidence-weighted label effects and hour/day-of-week effects, each
+                 part's strength calibrated by leave-one-out on the user's own posts.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .data import Encoded, from_days, hour_dow
+
+RECENT = 10  # posts in recent_median
+Z80 = 1.2815515655446004  # the 90th percentile of the standard normal
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _f(x) -> float | None:
+    """A float fit for a document (None for nan/inf)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _spread(residuals: np.ndarray, inflate: float = 1.0, default: float = 0.7) -> list[float]:
+    """The 10th and 90th percentiles of log-space errors: an 80% range around a prediction."""
+    r = np.asarray(residuals, dtype=np.float64)
+    r = r[np.isfinite(r)]
+    if r.size >= 8:
+        lo, hi = np.quantile(r, [0.1, 0.9])
+    elif r.size >= 2:
+        sd = float(np.std(r, ddof=1))
+        lo, hi = -Z80 * sd, Z80 * sd
+    else:
+        lo, hi = -default, default
+    lo, hi = min(float(lo) * inflate, -0.05), max(float(hi) * inflate, 0.05)
+    return [lo, hi]
+
+
+def _range(point: float | None, spread) -> list[float] | None:
+    if point is None or spread is None:
+        return None
+    base = math.log1p(max(point, 0.0))
+    return [max(math.expm1(base + spread[0]), 0.0), max(math.expm1(base + spread[1]), 0.0)]
+
+
+def _log_resid(actual: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    return np.log1p(np.maximum(actual, 0)) - np.log1p(np.maximum(pred, 0))
+
+
+def _label_entries(labels, matched, likes=None, comments=None, extra=None):
+    out = []
+    for i, (name, c) in enumerate(labels):
+        e = {"name": name, "confidence": float(c), "matched": bool(matched[i]),
+             "likes": None if likes is None else likes[i],
+             "comments": None if comments is None else comments[i]}
+        if extra:
+            for key, vals in extra.items():
+                e[key] = vals[i]
+        out.append(e)
+    return out
+
+
+# ----------------------------------------------------------------------------- label_mean
+
+def fit_label_mean(enc: Encoded) -> dict:
+    n, V = enc.n, len(enc.vocab)
+    cnt = np.bincount(enc.lab, minlength=V).astype(np.float64)
+    sl = np.bincount(enc.lab, weights=enc.likes[enc.post_of], minlength=V)
+    cm = ~np.isnan(enc.comments)
+    flat_c = cm[enc.post_of]
+    cc = np.bincount(enc.lab[flat_c], minlength=V).astype(np.float64)
+    sc = np.bincount(enc.lab[flat_c], weights=enc.comments[enc.post_of][flat_c], minlength=V)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gl = sl / cnt
+        ga = np.where(cc > 0, sc / np.maximum(cc, 1), np.nan)
+    mean_likes = float(enc.likes.mean()) if n else 0.0
+    mean_comments = float(np.nanmean(enc.comments)) if cm.any() else None
+    seen = np.nonzero(cnt > 0)[0]
+    labels = [{"label": enc.vocab[j], "likes": float(gl[j]), "comments": _f(ga[j]), "count": int(cnt[j])}
+              for j in seen.tolist()]
+    doc = {"kind": "label_mean", "labels": labels, "mean_likes": mean_likes, "mean_comments": mean_comments}
+    # in-sample errors give a (narrow) first range; the builder widens it to the backtest's errors
+    p = LabelMeanPredictor(doc)
+    pl, pc = p.predict_batch(enc)
+    doc["spread"] = {"likes": _spread(_log_resid(enc.likes, pl)),
+                     "comments": _spread(_log_resid(enc.comments, pc)) if mean_comments is not None else None}
+    return doc
+
+
+class LabelMeanPredictor:
+    kind = "label_mean"
+    uses_labels = True
+
+    def __init__(self, doc: dict):
+        labels = doc.get("labels") or []
+        self.index = {e["label"]: i for i, e in enumerate(labels)}
+        self.likes = np.array([e["likes"] for e in labels], dtype=np.float64)
+        self.comments = np.array([np.nan if e.get("comments") is None else e["comments"] for e in labels],
+                                 dtype=np.float64)
+        self._likes_l = self.likes.tolist()
+        self._comments_l = [None if e.get("comments") is None else float(e["comments"]) for e in labels]
+        self.mean_likes = float(doc.get("mean_likes") or 0.0)
+        self.mean_comments = doc.get("mean_comments")
+        self.spread = doc.get("spread") or {}
+
+    def predict(self, labels, when_days=None) -> dict:
+        idx = [self.index.get(name) for name, _ in labels]
+        matched = [i is not None for i in idx]
+        gl = [self._likes_l[i] if i is not None else None for i in idx]
+        ga = [self._comments_l[i] if i is not None else None for i in idx]
+        ml = [v for v in gl if v is not None]
+        mc = [v for v in ga if v is not None]
+        fallback = not ml
+        likes = sum(ml) / len(ml) if ml else self.mean_likes
+        if mc:
+            comments = sum(mc) / len(mc)
+        else:
+            comments = None if self.mean_comments is None else float(self.mean_comments)
+        return {"kind": self.kind, "likes": float(likes), "comments": comments,
+                "likes_range": _range(likes, self.spread.get("likes")),
+                "comments_range": _range(comments, self.spread.get("comments")),
+                "fallback": fallback, "labels": _label_entries(labels, matched, gl, ga)}
+
+    def predict_batch(self, enc: Encoded) -> tuple[np.ndarray, np.ndarray]:
+        vmap = np.array([self.index.get(v, -1) for v in enc.vocab], dtype=np.int64)
+        j = vmap[enc.lab] if enc.lab.size else enc.lab
+        m = j >= 0
+        po = enc.post_of[m]
+        cnt = np.bincount(po, minlength=enc.n)
+        sl = np.bincount(po, weights=self.likes[j[m]], minlength=enc.n)
+        cv = self.comments[j[m]]
+        okc = ~np.isnan(cv)
+        ccnt = np.bincount(po[okc], minlength=enc.n)
+        sc = np.bincount(po[okc], weights=cv[okc], minlength=enc.n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pl = np.where(cnt > 0, sl / np.maximum(cnt, 1), self.mean_likes)
+            mcomm = np.nan if self.mean_comments is None else float(self.mean_comments)
+            pc = np.where(ccnt > 0, sc / np.maximum(ccnt, 1), mcomm)
+        return pl, pc
+
+
+# ----------------------------------------------------------------------------- baselines
+
+def fit_user_mean(enc: Encoded) -> dict:
+    cm = ~np.isnan(enc.comments)
+    doc = {"kind": "user_mean", "likes": float(enc.likes.mean()),
+           "comments": float(enc.comments[cm].mean()) if cm.any() else None}
+    doc["spread"] = {"likes": _spread(_log_resid(enc.likes, np.full(enc.n, doc["likes"]))),
+                     "comments": _spread(_log_resid(enc.comments[cm], np.full(int(cm.sum()), doc["comments"])))
+                     if cm.any() else None}
+    return doc
+
+
+def fit_recent_median(enc: Encoded) -> dict:
+    cm = ~np.isnan(enc.comments)
+    rc = enc.comments[cm][-RECENT:]
+    doc = {"kind": "recent_median", "posts": RECENT, "likes": float(np.median(enc.likes[-RECENT:])),
+           "comments": float(np.median(rc)) if rc.size else None}
+    doc["spread"] = {"likes": _spread(_log_resid(enc.likes[-RECENT:], np.full(min(RECENT, enc.n), doc["likes"])),
+                                      inflate=1.25),
+                     "comments": _spread(_log_resid(rc, np.full(rc.size, doc["comments"])), inflate=1.25)
+                     if rc.size else None}
+    return doc
+
+
+class ConstantPredictor:
+    """user_mean and recent_median: one figure whatever the image."""
+
+    uses_labels = False
+
+    def __init__(self, doc: dict):
+        self.kind = doc["kind"]
+        self.likes = float(doc["likes"])
+        self.comments = None if doc.get("comments") is None else float(doc["comments"])
+        self.spread = doc.get("spread") or {}
+
+    def predict(self, labels, when_days=None) -> dict:
+        return {"kind": self.kind, "likes": self.likes, "comments": self.comments,
+                "likes_range": _range(self.likes, self.spread.get("likes")),
+                "comments_range": _range(self.comments, self.spread.get("comments")),
+                "fallback": False, "labels": _label_entries(labels, [False] * len(labels))}
+
+    def predict_batch(self, enc: Encoded):
+        return (np.full(enc.n, self.likes),
+                np.full(enc.n, np.nan if self.comments is None else self.comments))
+
+
+# ----------------------------------------------------------------------------- trend (the default)
+
+LABEL_SHRINK = (0.5, 2.0, 8.0, 32.0)  # prior strength of a label effect, in posts' worth
+TIME_SHRINK = (10.0, 40.0, 160.0)
+HALF_LIVES = (0.1, 0.25, 0.5, None)  # fractions of the history's time span; None = no decay
+MAX_EXTRAPOLATION = 1.0  # at most e-fold growth or decline extrapolated beyond the last post
+MIN_SLOPE_POSTS = 5
+
+
+def _rolling_level(z: np.ndarray, k: int) -> np.ndarray:
+    """Mean of z over the k posts either side of each post, the post itself left out."""
+    n = z.size
+    if n <= 1:
+        return z.copy()
+    c = np.concatenate(([0.0], np.cumsum(z)))
+    i = np.arange(n)
+    lo = np.maximum(i - k, 0)
+    hi = np.minimum(i + k + 1, n)
+    cnt = hi - lo - 1
+    s = c[hi] - c[lo] - z
+    return np.where(cnt > 0, s / np.maximum(cnt, 1), z)
+
+
+def _group_effects(r, g, w, post_of, wsum, G, shrinks):
+    """Shrunken mean residual per group (a label, an hour, a weekday), and its strength.
+
+    beta_g = sum(w r) / (sum(w) + k): a group seen once or twice stays near 0. A post's
+    score is the w-weighted mean of its groups' betas. The shrinkage k and a scale s
+    (0 = the groups tell nothing) are chosen by leave-one-out: each post scored with betas
+    computed without it, so a label seen only on that post counts for nothing.
+    """
+    n = r.size
+    wr = w * r[post_of]
+    S = np.bincount(g, weights=wr, minlength=G)
+    W = np.bincount(g, weights=w, minlength=G)
+    safe = np.where(wsum > 0, wsum, 1.0)
+    best = (np.inf, 0.0, shrinks[0])
+    Sg, Wg = S[g], W[g]
+    for k in shrinks:
+        b_loo = (Sg - wr) / (Wg - w + k)
+        p = np.bincount(post_of, weights=w * b_loo, minlength=n) / safe
+        pp = float(p @ p)
+        s = min(max(float(p @ r) / pp, 0.0), 1.5) if pp > 1e-12 else 0.0
+        err = float(np.sum((r - s * p) ** 2))
+        if err < best[0] - 1e-12:
+            best = (err, s, k)
+    _, s, k = best
+    beta = S / (W + k)
+    part = s * np.bincount(post_of, weights=w * beta[g], minlength=n) / safe
+    return beta, s, k, part
+
+
+def _damp(d, tau):
+    """Time past the last post counted for the trend: linear inside, damped beyond."""
+    d = np.asarray(d, dtype=np.float64)
+    return np.where(d <= 0, d, tau * (1.0 - np.exp(-np.maximum(d, 0) / tau)))
+
+
+def _fit_line(t, z, t_ref, half_life, slope):
+    """Weighted least squares z ~ a + b (t - t_ref), weights halving every half_life days."""
+    x = t - t_ref
+    w = np.ones_like(z) if half_life is None else np.power(0.5, -x / half_life)
+    sw = w.sum()
+    a = float(w @ z / sw)
+    b = 0.0
+    if slope and z.size >= MIN_SLOPE_POSTS:
+        xm = float(w @ x / sw)
+        vx = float(w @ (x - xm) ** 2)
+        if vx > 1e-9:
+            b = float(w @ ((x - xm) * (z - a)) / vx)
+            a = a - b * xm
+    return a, b
+
+
+def _forecast(a, b, tau, d):
+    ext = b * _damp(d, tau)
+    ext = np.where(np.asarray(d) > 0, np.clip(ext, -MAX_EXTRAPOLATION, MAX_EXTRAPOLATION), ext)
+    return a + ext
+
+
+def _fit_trend_target(t, y, lab, conf, post_of, V, hour, dow):
+    n = y.size
+    span = float(t[-1] - t[0]) if n > 1 else 0.0
+    span = max(span, 1.0)
+    wsum = np.bincount(post_of, weights=conf, minlength=n)
+    lab_part = np.zeros(n)
+    time_part = np.zeros(n)
+    beta = np.zeros(V)
+    s_lab, k_lab = 0.0, LABEL_SHRINK[0]
+    hour_eff, dow_eff = np.zeros(24), np.zeros(7)
+    s_hour = s_dow = 0.0
+    K = int(min(max(round(0.05 * n), 3), 30))
+    ones = np.ones(n)
+    ar = np.arange(n)
+    if n >= 3:
+        for _ in range(2):  # backfitting: level, labels, time of week
+            level = _rolling_level(y - lab_part - time_part, K)
+            r = y - level - time_part
+            if lab.size:
+                beta, s_lab, k_lab, lab_part = _group_effects(r, lab, conf, post_of, wsum, V, LABEL_SHRINK)
+            r = y - level - lab_part
+            if n >= 20:
+                hb, s_hour, _, hp = _group_effects(r, hour, ones, ar, ones, 24, TIME_SHRINK)
+                db, s_dow, _, dp = _group_effects(r - hp, dow, ones, ar, ones, 7, TIME_SHRINK)
+                hour_eff, dow_eff = s_hour * hb, s_dow * db
+                time_part = hp + dp
+    z = y - lab_part - time_part
+    # the trend: choose how fast to forget and whether to follow a slope, on the newest 20%
+    t_end = float(t[-1])
+    options = [(h, sl) for h in HALF_LIVES for sl in (False, True)]
+    choice = (0.5, False)
+    hold_resid = np.array([])
+    if n >= 10:
+        cut = int(0.8 * n)
+        best = np.inf
+        for h, sl in options:
+            hl = None if h is None else h * span
+            tau = span if hl is None else max(hl, 0.3 * span)
+            a, b = _fit_line(t[:cut], z[:cut], float(t[cut - 1]), hl, sl)
+            res = z[cut:] - _forecast(a, b, tau, t[cut:] - t[cut - 1])
+            err = float(np.mean(np.abs(res)))
+            if err < best - 1e-12:
+                best, choice, hold_resid = err, (h, sl), res
+    h, sl = choice
+    hl = None if h is None else h * span
+    tau = span if hl is None else max(hl, 0.3 * span)
+    a, b = _fit_line(t, z, t_end, hl, sl)
+    fit_resid = z - _forecast(a, b, tau, t - t_end)
+    if hold_resid.size >= 8:
+        spread = _spread(hold_resid)
+    else:
+        spread = _spread(fit_resid[-max(n // 2, 1):], inflate=1.3)
+    seen = np.bincount(lab, minlength=V) if lab.size else np.zeros(V, dtype=np.int64)
+    return {
+        "level": a, "slope_per_day": b, "t_ref_days": t_end, "t_ref": from_days(t_end).isoformat(),
+        "half_life_days": hl, "tau_days": tau, "max_extrapolation": MAX_EXTRAPOLATION,
+        "label_scale": s_lab, "label_shrinkage": k_lab,
+        "effects": [(int(j), float(beta[j] * s_lab), int(seen[j])) for j in np.nonzero(seen)[0].tolist()],
+        "hour": [float(v) for v in hour_eff], "dow": [float(v) for v in dow_eff],
+        "spread": spread, "posts": int(n),
+    }
+
+
+def _restrict(enc: Encoded, mask: np.ndarray):
+    """Flat label arrays of the posts in mask, re-indexed to those posts."""
+    newidx = np.cumsum(mask) - 1
+    fm = mask[enc.post_of] if enc.lab.size else np.zeros(0, dtype=bool)
+    return enc.lab[fm], enc.conf[fm], newidx[enc.post_of[fm]]
+
+
+def fit_trend(enc: Encoded) -> dict:
+    V = len(enc.vocab)
+    hour, dow = hour_dow(enc.t)
+    doc = {"kind": "trend"}
+    for target, values in (("likes", enc.likes), ("comments", enc.comments)):
+        mask = ~np.isnan(values)
+        if not mask.any():
+            doc[target] = None
+            continue
+        lab, conf, po = _restrict(enc, mask)
+        part = _fit_trend_target(enc.t[mask], np.log1p(values[mask]), lab, conf, po, V, hour[mask], dow[mask])
+        part["effects"] = [{"label": enc.vocab[j], "effect": e, "count": c} for j, e, c in part["effects"]]
+        doc[target] = part
+    return doc
+
+
+class _TrendPart:
+    def __init__(self, d: dict):
+        self.a = float(d["level"])
+        self.b = float(d["slope_per_day"])
+        self.t_ref = float(d["t_ref_days"])
+        self.tau = float(d["tau_days"])
+        self.cap = float(d.get("max_extrapolation", MAX_EXTRAPOLATION))
+        self.index = {e["label"]: i for i, e in enumerate(d["effects"])}
+        self.eff = np.array([e["effect"] for e in d["effects"]], dtype=np.float64)
+        self._eff_l = self.eff.tolist()
+        self.hour = np.asarray(d["hour"], dtype=np.float64)
+        self.dow = np.asarray(d["dow"], dtype=np.float64)
+        self.spread = d.get("spread")
+
+    def base(self, when_days):
+        d = when_days - self.t_ref
+        if d <= 0:
+            return self.a + self.b * d
+        ext = self.b * self.tau * (1.0 - math.exp(-d / self.tau))
+        return self.a + max(-self.cap, min(self.cap, ext))
+
+    def time_effect(self, when_days):
+        h, w = hour_dow(np.array([when_days]))
+        return float(self.hour[h[0]] + self.dow[w[0]])
+
+
+class TrendPredictor:
+    kind = "trend"
+    uses_labels = True
+
+    def __init__(self, doc: dict):
+        self.parts = {t: (_TrendPart(doc[t]) if doc.get(t) else None) for t in ("likes", "comments")}
+        self.spread = {t: (p.spread if p else None) for t, p in self.parts.items()}
+        sp = doc.get("spread")
+        if sp:  # the builder may widen the ranges to the backtest's errors
+            self.spread.update({k: v for k, v in sp.items() if v})
+
+    def _one(self, part: _TrendPart, labels, when_days, time_known, spread):
+        wsum = sum(c for _, c in labels) / 100.0
+        contrib = []
+        for name, c in labels:
+            i = part.index.get(name)
+            contrib.append(None if i is None else part._eff_l[i] * (c / 100.0) / wsum)
+        lab_part = sum(v for v in contrib if v is not None)
+        tpart = part.time_effect(when_days) if time_known else 0.0
+        y = part.base(when_days) + lab_part + tpart
+        point = max(math.expm1(y), 0.0)
+        # a label's share: the likes the prediction would lose without it, and its factor
+        likes = [None if v is None else point - max(math.expm1(y - v), 0.0) for v in contrib]
+        factors = [None if v is None else math.exp(v) for v in contrib]
+        return point, _range(point, spread), likes, factors, contrib
+
+    def predict(self, labels, when_days=None, time_known=True) -> dict:
+        lp = self.parts["likes"]
+        when = lp.t_ref if when_days is None else when_days
+        matched = [lp.index.get(name) is not None for name, _ in labels]
+        likes, lrange, l_lab, l_fac, _ = self._one(lp, labels, when, time_known, self.spread["likes"])
+        cp = self.parts["comments"]
+        if cp is not None:
+            comments, crange, c_lab, c_fac, _ = self._one(cp, labels, when, time_known, self.spread["comments"])
+        else:
+            comments, crange, c_lab, c_fac = None, None, None, None
+        entries = _label_entries(labels, matched, l_lab, c_lab,
+                                 {"likes_factor": l_fac, "comments_factor": c_fac or [None] * len(labels)})
+        return {"kind": self.kind, "likes": likes, "comments": comments, "likes_range": lrange,
+                "comments_range": crange, "fallback": not any(matched), "labels": entries,
+                "trend": {"likes": max(math.expm1(lp.base(when)), 0.0),
+                          "comments": None if cp is None else max(math.expm1(cp.base(when)), 0.0)}}
+
+    def _batch(self, part: _TrendPart, enc: Encoded) -> np.ndarray:
+        n = enc.n
+        d = enc.t - part.t_ref
+        base = np.where(d <= 0, part.a + part.b * d,
+                        part.a + np.clip(part.b * part.tau * (1 - np.exp(-np.maximum(d, 0) / part.tau)),
+                                         -part.cap, part.cap))
+        vmap = np.array([part.index.get(v, -1) for v in enc.vocab], dtype=np.int64)
+        j = vmap[enc.lab] if enc.lab.size else enc.lab
+        m = j >= 0
+        wsum = np.bincount(enc.post_of, weights=enc.conf, minlength=n)
+        lp = np.bincount(enc.post_of[m], weights=enc.conf[m] * part.eff[j[m]], minlength=n)
+        lp = lp / np.where(wsum > 0, wsum, 1.0)
+        h, w = hour_dow(enc.t)
+        y = base + lp + part.hour[h] + part.dow[w]
+        return np.maximum(np.expm1(y), 0.0)
+
+    def predict_batch(self, enc: Encoded):
+        pl = self._batch(self.parts["likes"], enc)
+        cp = self.parts["comments"]
+        pc = self._batch(cp, enc) if cp is not None else np.full(enc.n, np.nan)
+        return pl, pc
+
+
+# ----------------------------------------------------------------------------- registry
+
+FITTERS = {
+    "label_mean": fit_label_mean,
+    "user_mean": fit_user_mean,
+    "recent_median": fit_recent_median,
+    "trend": fit_trend,
+}
+PREDICTORS = {
+    "label_mean": LabelMeanPredictor,
+    "user_mean": ConstantPredictor,
+    "recent_median": ConstantPredictor,
+    "trend": TrendPredictor,
+}
