@@ -1,0 +1,309 @@
+"""Write the demo Instagram account (ACCOUNTS/demo) reproducibly.
+
+    python -m sandbox.instagram.make_demo [--accounts DIR] [--name demo] [--force]
+
+The posts are made from real photographs that ship inside registry packages (scikit-image,
+scikit-learn; see PROVENANCE.md): each post is a distinct crop / flip / exposure / colour
+variation at 1080x1080 or 1080x1350 JPEG. Like counts depend on what the photo shows (people
+and the cat do best, objects and textures worst), grow with time (the audience triples over
+the two years), have a small weekday and hour effect and multiplicative log-normal noise;
+comments are roughly proportional to likes with their own noise. Everything comes from one
+fixed seed, so two runs write the same account. A run that finds a complete account made by
+the same recipe does nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import io
+import json
+import math
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageOps
+
+from .accounts import default_user_id, format_timestamp, load_account, post_files, write_account
+
+RECIPE_VERSION = 1
+SEED = 20241104
+N_POSTS = 72
+START = datetime(2024, 11, 4, tzinfo=timezone.utc)
+END = datetime(2026, 10, 30, tzinfo=timezone.utc)
+MARKER = ".complete"
+N_CAROUSEL = 5
+N_VIDEO = 3
+BASE_LIKES = 60.0
+GROWTH = 3.0  # newest posts get ~3x the likes of the oldest, all else equal
+LIKE_NOISE = 0.30  # sigma of the log-normal noise on likes
+COMMENT_RATE = 0.035
+COMMENT_NOISE = 0.35
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    package: str  # distribution that ships the file
+    module: str  # importable package the file is in
+    path: str  # path inside that package
+    shows: str
+    likes: float  # content effect on likes
+    comments: float  # content effect on comments per like
+    captions: tuple[str, ...]
+    tags: str
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("astronaut", "scikit-image", "skimage", "data/astronaut.png", "portrait of a person (astronaut Eileen Collins)", 2.0, 1.4,
+           ("Met a real astronaut today!", "Portrait session, flight suit edition", "Role models.", "That smile after 38 days in space"), "#portrait #space #people"),
+    Source("camera", "scikit-image", "skimage", "data/camera.png", "a person with a camera on a tripod (black and white)", 1.5, 1.2,
+           ("Behind the lens", "Black and white Sunday", "The photographer, photographed", "Old-school film mood"), "#bnw #photographer #people"),
+    Source("chelsea", "scikit-image", "skimage", "data/chelsea.png", "a cat (Chelsea)", 2.3, 1.3,
+           ("Chelsea says hi", "Caturday!", "Who's a good cat", "She knows she's cute", "Judging you, lovingly"), "#cat #catsofinstagram #pets"),
+    Source("coffee", "scikit-image", "skimage", "data/coffee.png", "a cup of coffee on a saucer", 1.2, 1.0,
+           ("Morning fuel", "Espresso o'clock", "Best cup in town", "Coffee first, then everything else"), "#coffee #espresso #food"),
+    Source("flower", "scikit-learn", "sklearn", "datasets/images/flower.jpg", "a flower, close up", 1.3, 0.9,
+           ("Spring is here", "Petals", "Found this one on a walk", "Nature's colours"), "#flowers #nature #macro"),
+    Source("china", "scikit-learn", "sklearn", "datasets/images/china.jpg", "a Chinese temple building and trees", 1.0, 0.9,
+           ("Travel throwback", "Temple morning", "Architecture details", "Wanderlust"), "#travel #architecture #temple"),
+    Source("rocket", "scikit-image", "skimage", "data/rocket.jpg", "a rocket launch (Falcon 9)", 1.1, 1.0,
+           ("Liftoff!", "Launch day", "Watching history go up", "Fire and smoke"), "#rocket #space #launch"),
+    Source("hubble", "scikit-image", "skimage", "data/hubble_deep_field.jpg", "galaxies (Hubble eXtreme Deep Field)", 0.8, 0.7,
+           ("Feeling small", "Thousands of galaxies in one frame", "Deep field", "Look up"), "#astronomy #space #galaxies"),
+    Source("moon", "scikit-image", "skimage", "data/moon.png", "the surface of the moon (black and white)", 0.7, 0.6,
+           ("Craters", "Moon texture", "Lunar surface study"), "#moon #bnw #space"),
+    Source("clock", "scikit-image", "skimage", "data/clock_motion.png", "a wall clock, motion blurred (black and white)", 0.5, 0.6,
+           ("Time flies", "Motion blur experiment", "Tick tock"), "#clock #blur #bnw"),
+    Source("coins", "scikit-image", "skimage", "data/coins.png", "old coins on a table (black and white)", 0.45, 0.5,
+           ("Coin collection", "Old money", "Found these in a drawer"), "#coins #collection #bnw"),
+    Source("brick", "scikit-image", "skimage", "data/brick.png", "a brick wall texture (black and white)", 0.4, 0.4,
+           ("Textures", "Brick by brick", "Walls"), "#texture #brick #minimal"),
+)
+WEEKDAY = (0.95, 1.0, 1.0, 1.0, 1.05, 1.12, 1.12)  # Mon..Sun
+HOURS = np.array([0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 0.9, 0.8, 0.9, 1.2, 1.1, 0.9, 0.9, 1.0, 1.3, 1.8, 2.0, 2.0, 1.6, 1.0, 0.5])
+# A minimal MP4 header (ftyp + free box): Likely skips videos, so any small file will do.
+VIDEO_BYTES = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x10free" + b"likely-demo!"
+
+
+def hour_effect(hour: int) -> float:
+    if 18 <= hour <= 21:
+        return 1.10
+    if hour <= 6:
+        return 0.85
+    if hour <= 11:
+        return 0.95
+    return 1.0
+
+
+def source_file(src: Source) -> Path:
+    spec = importlib.util.find_spec(src.module)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"make_demo: package {src.package} is not installed (pip install -e '.[assets]')")
+    path = Path(list(spec.submodule_search_locations)[0]) / src.path
+    if not path.is_file():
+        raise SystemExit(f"make_demo: {path} is missing from {src.package}")
+    return path
+
+
+def sources_digest() -> dict[str, str]:
+    return {s.key: hashlib.sha256(source_file(s).read_bytes()).hexdigest() for s in SOURCES}
+
+
+def recipe_id(digests: dict[str, str], n_posts: int) -> str:
+    blob = json.dumps({"v": RECIPE_VERSION, "seed": SEED, "n": n_posts, "sources": digests}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def variation(img: Image.Image, rng: np.random.Generator, size: tuple[int, int], force_bw: bool = False) -> tuple[Image.Image, dict]:
+    """A random crop (same aspect as size), flip, exposure / contrast / colour change, resized."""
+    W, H = img.size
+    tw, th = size
+    ar = tw / th
+    cw = min(W, H * ar)
+    scale = float(rng.uniform(0.62, 1.0))
+    cw *= scale
+    ch = cw / ar
+    x0 = float(rng.uniform(0, W - cw)) if W > cw else 0.0
+    y0 = float(rng.uniform(0, H - ch)) if H > ch else 0.0
+    out = img.crop((round(x0), round(y0), round(x0 + cw), round(y0 + ch)))
+    flip = bool(rng.random() < 0.5)
+    if flip:
+        out = ImageOps.mirror(out)
+    exposure = float(rng.uniform(0.78, 1.28))
+    contrast = float(rng.uniform(0.85, 1.2))
+    saturation = float(rng.uniform(0.65, 1.35))
+    warmth = float(rng.uniform(-14, 14))
+    bw = force_bw or bool(rng.random() < 0.08)
+    out = out.convert("RGB")
+    out = ImageEnhance.Brightness(out).enhance(exposure)
+    out = ImageEnhance.Contrast(out).enhance(contrast)
+    if bw:
+        out = ImageOps.grayscale(out).convert("RGB")
+    else:
+        out = ImageEnhance.Color(out).enhance(saturation)
+        a = np.asarray(out).astype(np.float32)
+        a[..., 0] += warmth
+        a[..., 2] -= warmth
+        out = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    out = out.resize(size, Image.LANCZOS)
+    meta = {"crop": [round(x0), round(y0), round(cw), round(ch)], "flip": flip, "exposure": round(exposure, 3),
+            "contrast": round(contrast, 3), "saturation": None if bw else round(saturation, 3),
+            "warmth": None if bw else round(warmth, 1), "black_and_white": bw, "size": list(size)}
+    return out, meta
+
+
+def jpeg(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=88, optimize=False, progressive=False)
+    return buf.getvalue()
+
+
+def build(n_posts: int = N_POSTS) -> tuple[list[dict], dict[str, bytes], dict]:
+    """The demo posts and their files, deterministically."""
+    rng = np.random.default_rng(SEED)
+    originals = {s.key: Image.open(source_file(s)).convert("RGB") for s in SOURCES}
+    by_key = {s.key: s for s in SOURCES}
+
+    # which photo each post shows: every source about equally often, in a shuffled order
+    keys = [SOURCES[i % len(SOURCES)].key for i in range(n_posts)]
+    keys = [keys[i] for i in rng.permutation(n_posts)]
+    # when: sorted random days over the span, evening-heavy hours
+    span_days = (END - START).days
+    days = np.sort(rng.choice(span_days, size=n_posts, replace=False))
+    hours = rng.choice(24, size=n_posts, p=HOURS / HOURS.sum())
+    minutes = rng.integers(0, 60, size=n_posts)
+    kinds = ["IMAGE"] * n_posts
+    special = rng.choice(np.arange(2, n_posts - 2), size=N_CAROUSEL + N_VIDEO, replace=False)
+    for i in special[:N_CAROUSEL]:
+        kinds[int(i)] = "CAROUSEL_ALBUM"
+    for i in special[N_CAROUSEL:]:
+        kinds[int(i)] = "VIDEO"
+
+    posts: list[dict] = []
+    files: dict[str, bytes] = {}
+    seen: set[str] = set()
+    media_id = 17900000000000000 + int(rng.integers(10**9, 2 * 10**9))
+
+    def image_file(name: str, key: str, size, force_bw=False) -> dict:
+        for _ in range(10):
+            img, meta = variation(originals[key], rng, size, force_bw)
+            data = jpeg(img)
+            digest = hashlib.sha256(data).hexdigest()
+            if digest not in seen:
+                seen.add(digest)
+                files[name] = data
+                return meta
+        raise RuntimeError("could not make a distinct variation")
+
+    for i in range(n_posts):
+        src = by_key[keys[i]]
+        media_id += int(rng.integers(3 * 10**9, 9 * 10**9))
+        mid = str(media_id)
+        ts = START + timedelta(days=int(days[i]), hours=int(hours[i]), minutes=int(minutes[i]), seconds=int(rng.integers(0, 60)))
+        size = (1080, 1350) if rng.random() < 0.25 else (1080, 1080)
+        kind = kinds[i]
+        post: dict = {"id": mid, "media_type": kind, "timestamp": format_timestamp(ts)}
+        if kind == "CAROUSEL_ALBUM":
+            n_children = int(rng.integers(2, 4))
+            children = [f"{mid}_{k + 1}.jpg" for k in range(n_children)]
+            metas = [image_file(c, src.key, size) for c in children]
+            post["children"] = children
+            post["variation"] = metas[0]
+        elif kind == "VIDEO":
+            post["file"] = f"{mid}.mp4"
+            post["thumbnail"] = f"{mid}_thumb.jpg"
+            files[post["file"]] = VIDEO_BYTES
+            post["variation"] = image_file(post["thumbnail"], src.key, size)
+        else:
+            post["file"] = f"{mid}.jpg"
+            post["variation"] = image_file(post["file"], src.key, size)
+
+        # popularity: content x growth x weekday x hour x quality x format x noise
+        t = (ts - START) / (END - START)
+        v = post["variation"]
+        quality = max(0.7, 1.0 - 0.35 * abs(math.log(v["exposure"])) * 2)
+        fmt = {"IMAGE": 1.0, "CAROUSEL_ALBUM": 1.15, "VIDEO": 0.9}[kind]
+        expected = BASE_LIKES * src.likes * GROWTH ** t * WEEKDAY[ts.weekday()] * hour_effect(ts.hour) * quality * fmt
+        likes = max(1, int(round(expected * float(rng.lognormal(0.0, LIKE_NOISE)))))
+        comments = int(rng.poisson(likes * COMMENT_RATE * src.comments * float(rng.lognormal(0.0, COMMENT_NOISE))))
+        caption = f"{src.captions[int(rng.integers(len(src.captions)))]} {src.tags}"
+        post.update({"caption": caption, "like_count": likes, "comments_count": comments,
+                     "source": src.key, "expected_likes": round(expected, 1)})
+        posts.append(post)
+    meta = {"seed": SEED, "recipe_version": RECIPE_VERSION,
+            "sources": {s.key: {"package": s.package, "path": f"{s.module}/{s.path}", "shows": s.shows,
+                                "likes_effect": s.likes, "comments_effect": s.comments} for s in SOURCES}}
+    return posts, files, meta
+
+
+def is_complete(folder: Path, recipe: str) -> bool:
+    try:
+        if (folder / MARKER).read_text().strip() != recipe:
+            return False
+        acct = load_account(folder.parent, folder.name)
+    except (OSError, ValueError):
+        return False
+    return all((folder / f).is_file() for p in acct.posts for f in post_files(p))
+
+
+def make_demo(accounts_dir: str | Path, name: str = "demo", force: bool = False, n_posts: int = N_POSTS) -> tuple[Path, bool]:
+    """Write ACCOUNTS/NAME; returns (folder, whether it was (re)written)."""
+    root = Path(accounts_dir)
+    folder = root / name
+    digests = sources_digest()
+    recipe = recipe_id(digests, n_posts)
+    if not force and is_complete(folder, recipe):
+        return folder, False
+    posts, files, meta = build(n_posts)
+    meta["source_sha256"] = digests
+    meta["recipe"] = recipe
+    root.mkdir(parents=True, exist_ok=True)
+    tmp_root = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    try:
+        write_account(tmp_root, name, posts, files, username="likely.demo", user_id=default_user_id(name),
+                      account_type="MEDIA_CREATOR", extra={"generator": meta})
+        (tmp_root / name / MARKER).write_text(recipe + "\n")
+        old = root / f".{name}-old"
+        if old.exists():
+            shutil.rmtree(old)
+        if folder.exists():
+            folder.rename(old)
+        (tmp_root / name).rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+    return folder, True
+
+
+def summary(folder: Path) -> str:
+    acct = load_account(folder.parent, folder.name)
+    likes = [p["like_count"] for p in acct.posts]
+    comments = [p["comments_count"] for p in acct.posts]
+    kinds = {k: sum(p["media_type"] == k for p in acct.posts) for k in ("IMAGE", "CAROUSEL_ALBUM", "VIDEO")}
+    ts = sorted(p["timestamp"] for p in acct.posts)
+    return (f"{len(acct.posts)} posts {kinds}, {ts[0]} .. {ts[-1]}, likes {min(likes)}..{max(likes)} "
+            f"(median {int(np.median(likes))}), comments {min(comments)}..{max(comments)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from shared.settings import load
+
+    s = load()
+    ap = argparse.ArgumentParser(prog="python -m sandbox.instagram.make_demo", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--accounts", default=s.sandbox_accounts)
+    ap.add_argument("--name", default="demo")
+    ap.add_argument("--force", action="store_true", help="rewrite even if complete")
+    args = ap.parse_args(argv)
+    folder, written = make_demo(args.accounts, args.name, args.force)
+    print(f"{'wrote' if written else 'already complete:'} {folder}: {summary(folder)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
