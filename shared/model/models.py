@@ -207,6 +207,7 @@ TIME_SHRINK = (10.0, 40.0, 160.0)
 HALF_LIVES = (0.1, 0.25, 0.5, None)  # fractions of the history's time span; None = no decay
 MAX_EXTRAPOLATION = 1.0  # at most e-fold growth or decline extrapolated beyond the last post
 MIN_SLOPE_POSTS = 5
+MAX_SCALE = 3.0  # a part's leave-one-out scale is kept in [0, MAX_SCALE]
 
 
 def _rolling_level(z: np.ndarray, k: int) -> np.ndarray:
@@ -242,7 +243,7 @@ def _group_effects(r, g, w, post_of, wsum, G, shrinks):
         b_loo = (Sg - wr) / (Wg - w + k)
         p = np.bincount(post_of, weights=w * b_loo, minlength=n) / safe
         pp = float(p @ p)
-        s = min(max(float(p @ r) / pp, 0.0), 1.5) if pp > 1e-12 else 0.0
+        s = min(max(float(p @ r) / pp, 0.0), MAX_SCALE) if pp > 1e-12 else 0.0
         err = float(np.sum((r - s * p) ** 2))
         if err < best[0] - 1e-12:
             best = (err, s, k)

@@ -62,8 +62,8 @@ def _followers(regime: str, x: np.ndarray, rng) -> np.ndarray:
         return np.exp(-rng.uniform(0.4, 1.6) * x)
     if regime == "flat":
         return np.ones_like(x) * (1 + 0.05 * np.sin(6 * x))
-    if regime == "dormant_then_active":
-        at = rng.uniform(0.15, 0.5)
+    if regime == "dormant_then_active":  # the first 20-50% of the posts, rare and little liked
+        at = x[int(rng.uniform(0.2, 0.5) * x.size)]
         return np.where(x < at, rng.uniform(0.08, 0.25), 1.0 + 0.5 * (x - at))
     raise ValueError(regime)
 
@@ -74,7 +74,7 @@ def _times(n: int, regime: str, rng) -> np.ndarray:
     pauses = rng.random(n) < 0.02
     gaps[pauses] *= rng.uniform(10, 40)
     if regime == "dormant_then_active":  # rare posts first, as in the seed report's account
-        gaps[: max(2, n // 5)] *= rng.uniform(5, 15)
+        gaps[: max(2, n // 3)] *= rng.uniform(5, 15)
     return np.cumsum(gaps)
 
 
@@ -96,7 +96,7 @@ def account(idx: int, rng) -> list[dict]:
     hour_amp = rng.choice([0.0, 0.0, 0.15, 0.35])
     peak = rng.uniform(0, 24)
     noise = rng.uniform(0.15, 0.7)
-    disp = rng.uniform(2.0, 30.0)  # negative-binomial shape: small = heavy tail
+    disp = rng.uniform(4.0, 40.0)  # negative-binomial shape: small = heavy tail
     comment_rate = rng.uniform(0.005, 0.08)
     comments_mode = rng.choice(["all", "all", "some", "none"])
     start = datetime(2016, 1, 1, tzinfo=timezone.utc) + timedelta(days=float(rng.uniform(0, 2000)))
