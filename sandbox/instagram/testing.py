@@ -128,3 +128,44 @@ class SandboxServer:
             loc = e.headers["Location"]
             return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
         raise RuntimeError("authorize did not redirect")
+
+
+def tiny_jpeg(seed: int, size: tuple[int, int] = (64, 64)) -> bytes:
+    """A small, valid JPEG whose bytes depend on seed."""
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", size, ((seed * 53) % 256, (seed * 97) % 256, (seed * 29) % 256))
+    img.putpixel((seed % size[0], (seed // size[0]) % size[1]), (255, 255, 255))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def sample_account(root, name: str = "alice", n_posts: int = 7, *, carousel: bool = True, video: bool = True,
+                   start: str = "2025-01-01T12:00:00+0000") -> list[dict]:
+    """Write a small account of n_posts (one day apart, likes 10, 20, ...) and return its posts
+    oldest first. With carousel / video, the 2nd and 3rd posts are a CAROUSEL_ALBUM and a VIDEO."""
+    from datetime import timedelta
+
+    from .accounts import parse_timestamp, write_account
+
+    t0 = parse_timestamp(start)
+    posts, images = [], {}
+    for i in range(n_posts):
+        mid = str(17900000000000000 + i * 1000 + 7)
+        post = {"id": mid, "caption": f"{name} post {i}", "timestamp": t0 + timedelta(days=i),
+                "like_count": 10 * (i + 1), "comments_count": i}
+        if carousel and i == 1:
+            post.update(media_type="CAROUSEL_ALBUM", children=[f"{mid}_1.jpg", f"{mid}_2.jpg"])
+            images[f"{mid}_1.jpg"], images[f"{mid}_2.jpg"] = tiny_jpeg(1000 + i), tiny_jpeg(2000 + i)
+        elif video and i == 2:
+            post.update(media_type="VIDEO", file=f"{mid}.mp4", thumbnail=f"{mid}_thumb.jpg")
+            images[f"{mid}.mp4"], images[f"{mid}_thumb.jpg"] = b"\x00\x00\x00\x18ftypisom", tiny_jpeg(3000 + i)
+        else:
+            post.update(media_type="IMAGE", file=f"{mid}.jpg")
+            images[f"{mid}.jpg"] = tiny_jpeg(i)
+        posts.append(post)
+    write_account(root, name, posts, images)
+    return posts
