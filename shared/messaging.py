@@ -118,11 +118,13 @@ class Worker(ConsumerMixin):
 
     def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
         topology.declare_all(channel)
-        consumer = Consumer_(queues=[self.queue], callbacks=[self.on_message], accept=["json"], no_ack=False)
+        # on_message gets the raw delivery: decoding and validation are ours (contracts.decode),
+        # so an undecodable body is dead-lettered rather than acked away by kombu.
+        consumer = Consumer_(queues=[self.queue], on_message=self.on_message, no_ack=False)
         consumer.qos(prefetch_count=self.prefetch)
         return [consumer]
 
-    def on_message(self, body, message) -> None:  # body is decoded by kombu; we validate the raw bytes
+    def on_message(self, message) -> None:
         props = message.properties or {}
         try:
             msg = contracts.decode(props.get("type"), message.body)
@@ -133,7 +135,7 @@ class Worker(ConsumerMixin):
         redeliveries = delivery_count(message)
         delivery = Delivery(
             redeliveries=redeliveries,
-            last_attempt=redeliveries + 1 >= self.settings.delivery_limit,
+            last_attempt=redeliveries >= self.settings.delivery_limit,  # the limit counts redeliveries
             reply_to=props.get("reply_to"),
             correlation_id=props.get("correlation_id"),
         )

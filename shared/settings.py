@@ -44,7 +44,7 @@ class Settings:
     amqp_url: str = setting("LIKELY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//", "RabbitMQ")
     amqp_heartbeat: int = setting("LIKELY_AMQP_HEARTBEAT", 30, "AMQP heartbeat, seconds")
     confirm_timeout: float = setting("LIKELY_CONFIRM_TIMEOUT", 10.0, "Seconds to wait for a publisher confirm")
-    delivery_limit: int = setting("LIKELY_DELIVERY_LIMIT", 5, "Deliveries of one message before it is dead-lettered")
+    delivery_limit: int = setting("LIKELY_DELIVERY_LIMIT", 5, "Redeliveries of a failing message before it is dead-lettered (quorum x-delivery-limit)")
     prefetch: int = setting("LIKELY_PREFETCH", 4, "Unacked messages a worker holds at once")
     redis_url: str = setting("LIKELY_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis")
     mongo_url: str = setting("LIKELY_MONGO_URL", "mongodb://127.0.0.1:27017/?retryWrites=false", "MongoDB (any MongoDB-wire server)")
@@ -63,6 +63,9 @@ class Settings:
     labeler: str = setting("LIKELY_LABELER", "offline", "`offline` (EfficientNet-Lite0 + detectors) or `rekognition`")
     min_confidence: float = setting("LIKELY_MIN_CONFIDENCE", 50.0, "Labels below this confidence are dropped")
     max_labels: int = setting("LIKELY_MAX_LABELS", 100, "Most labels kept per image")
+    labeler_threads: int = setting("LIKELY_LABELER_THREADS", 2, "CPU threads of the offline labeler's model (per process)")
+    label_cache: bool = setting("LIKELY_LABEL_CACHE", True, "Cache labels by image SHA-256 and labeler id (MongoDB `label_cache`)")
+    rekognition_endpoint_url: str = setting("LIKELY_REKOGNITION_ENDPOINT_URL", "", "Rekognition endpoint (empty: AWS; tests point it at moto)")
     # gateway
     gateway_host: str = setting("LIKELY_GATEWAY_HOST", "127.0.0.1", "Gateway bind address")
     gateway_port: int = setting("LIKELY_GATEWAY_PORT", 8000, "Gateway port")

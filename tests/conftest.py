@@ -1,0 +1,102 @@
+"""Fixtures for tests against the real services: RabbitMQ, Redis, the MongoDB-wire server,
+the Instagram sandbox and the services themselves as processes.
+
+Tests never touch the development data: their own MongoDB database, Redis database and
+RabbitMQ virtual host (one per fixture that needs an isolated broker).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import uuid
+
+# The environment of every test and of every process the tests start; set before any
+# `shared` module reads its settings.
+_TMP = tempfile.mkdtemp(prefix="likely-test-")
+os.environ.update({
+    "LIKELY_MONGO_DB": "likely_test",
+    "LIKELY_REDIS_URL": "redis://127.0.0.1:6379/1",
+    "LIKELY_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/likely-test",
+    "LIKELY_IMAGE_DIR": os.path.join(_TMP, "images"),
+    "LIKELY_SECRET_KEY": "kN3o2xZBVK0mXyRLi4mJ9Hqg4nEYJrZQy7LqgJ3p2uE=",
+    "LIKELY_INSTAGRAM_BACKOFF": "0.05",
+    "LIKELY_INSTAGRAM_CLIENT_ID": "likely-test",
+    "LIKELY_INSTAGRAM_CLIENT_SECRET": "likely-test-secret",
+})
+
+import subprocess  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.support import infra  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tmp_root() -> str:
+    return _TMP
+
+
+@pytest.fixture(scope="session")
+def services_up():
+    """RabbitMQ, Redis and the MongoDB-wire server answer (`make test` starts them)."""
+    problems = infra.check()
+    if problems:
+        pytest.fail("infrastructure is down (run `bash scripts/infra.sh up`): " + "; ".join(problems))
+
+
+@pytest.fixture(scope="session")
+def mongo_db(services_up):
+    from shared import db as dbmod
+
+    database = dbmod.database()
+    database.client.drop_database(database.name)
+    dbmod.ensure_indexes(database)
+    return database
+
+
+@pytest.fixture(scope="session")
+def redis_client(services_up):
+    from shared.progress import connect
+    from shared.settings import load
+
+    client = connect(load().redis_url)
+    client.flushdb()
+    return client
+
+
+@pytest.fixture
+def progress(redis_client):
+    from shared.progress import Progress
+
+    return Progress(redis_client)
+
+
+@pytest.fixture
+def vhost(services_up):
+    """A RabbitMQ virtual host of this test alone, deleted afterwards; yields its AMQP URL."""
+    name = f"likely-test-{uuid.uuid4().hex[:8]}"
+    infra.add_vhost(name)
+    yield f"amqp://guest:guest@127.0.0.1:5672/{name}"
+    infra.delete_vhost(name)
+
+
+@pytest.fixture(scope="session")
+def stack_vhost(services_up):
+    name = "likely-test-stack"
+    infra.delete_vhost(name)
+    infra.add_vhost(name)
+    yield f"amqp://guest:guest@127.0.0.1:5672/{name}"
+
+
+def new_email() -> str:
+    return f"user-{uuid.uuid4().hex[:10]}@example.com"
+
+
+__all__ = ["free_port", "new_email", "subprocess"]
