@@ -138,7 +138,7 @@ class AccountControl:
 
 class Control:
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.accounts: dict[str, AccountControl] = {}
         self.used_codes: set[str] = set()
 
