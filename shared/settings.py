@@ -66,9 +66,6 @@ class Settings:
     labeler_threads: int = setting("LIKELY_LABELER_THREADS", 2, "CPU threads of the offline labeler's model (per process)")
     label_cache: bool = setting("LIKELY_LABEL_CACHE", True, "Cache labels by image SHA-256 and labeler id (MongoDB `label_cache`)")
     rekognition_endpoint_url: str = setting("LIKELY_REKOGNITION_ENDPOINT_URL", "", "Rekognition endpoint (empty: AWS; tests point it at moto)")
-    labeler_threads: int = setting("LIKELY_LABELER_THREADS", 2, "CPU threads of the offline labeler's model (per process)")
-    label_cache: bool = setting("LIKELY_LABEL_CACHE", True, "Cache labels by image SHA-256 and labeler id (MongoDB `label_cache`)")
-    rekognition_endpoint_url: str = setting("LIKELY_REKOGNITION_ENDPOINT_URL", "", "Rekognition endpoint (empty: AWS; tests point it at moto)")
     # gateway
     gateway_host: str = setting("LIKELY_GATEWAY_HOST", "127.0.0.1", "Gateway bind address")
     gateway_port: int = setting("LIKELY_GATEWAY_PORT", 8000, "Gateway port")
