@@ -151,10 +151,13 @@ def sample_account(root, name: str = "alice", n_posts: int = 7, *, carousel: boo
 
     from .accounts import parse_timestamp, write_account
 
+    import hashlib
+
     t0 = parse_timestamp(start)
+    base = 17900000000000000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**6 * 10**6  # ids differ across accounts
     posts, images = [], {}
     for i in range(n_posts):
-        mid = str(17900000000000000 + i * 1000 + 7)
+        mid = str(base + i * 1000 + 7)
         post = {"id": mid, "caption": f"{name} post {i}", "timestamp": t0 + timedelta(days=i),
                 "like_count": 10 * (i + 1), "comments_count": i}
         if carousel and i == 1:
