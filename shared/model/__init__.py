@@ -27,7 +27,7 @@ KINDS: tuple[str, ...] = ("label_mean", "user_mean", "recent_median", "trend")
 #: backtest MAE of likes is clearly (SELECTION_MARGIN) lower.
 DEFAULT_KIND_CANDIDATES: tuple[str, ...] = KINDS
 DEFAULT_KIND = "trend"
-SELECTION_MARGIN = 0.9
+SELECTION_MARGIN = 0.75
 TOP_LABELS = 10
 
 

@@ -94,29 +94,28 @@ def encode(posts: list[TrainingPost]) -> Encoded:
     likes = np.fromiter((p.likes for p in posts), dtype=np.float64, count=n)
     comments = np.fromiter((np.nan if p.comments is None or p.comments < 0 else p.comments for p in posts),
                            dtype=np.float64, count=n)
-    vocab: dict[str, int] = {}
-    setdefault = vocab.setdefault
-    lab: list[int] = []
-    conf: list[float] = []
+    names: list[str] = []
+    confs: list[float] = []
     counts = np.zeros(n, dtype=np.int64)
     for i, p in enumerate(posts):
-        seen = {}
-        for name, c in p.labels:
-            if c is not None and c >= MIN_CONFIDENCE and (name not in seen or seen[name] < c):
-                seen[name] = c
-        counts[i] = len(seen)
-        for name, c in seen.items():
-            lab.append(setdefault(name, len(vocab)))
-            conf.append(c)
+        d = dict(p.labels)  # one entry per name
+        try:
+            low = bool(d) and min(d.values()) < MIN_CONFIDENCE
+        except TypeError:  # a confidence of None
+            low = True
+        if low:
+            d = {k: v for k, v in d.items() if v is not None and v >= MIN_CONFIDENCE}
+        counts[i] = len(d)
+        names.extend(d.keys())
+        confs.extend(d.values())
+    vocab = list(dict.fromkeys(names))
+    index = {name: j for j, name in enumerate(vocab)}
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    lab_a = np.asarray(lab, dtype=np.int64)
-    conf_a = np.minimum(np.asarray(conf, dtype=np.float64), 100.0) / 100.0
+    lab_a = np.fromiter(map(index.__getitem__, names), dtype=np.int64, count=len(names))
+    conf_a = np.minimum(np.asarray(confs, dtype=np.float64), 100.0) / 100.0
     post_of = np.repeat(np.arange(n, dtype=np.int64), counts)
-    names = [""] * len(vocab)
-    for name, j in vocab.items():
-        names[j] = name
-    return Encoded(t, likes, comments, names, lab_a, conf_a, post_of, offsets)
+    return Encoded(t, likes, comments, vocab, lab_a, conf_a, post_of, offsets)
 
 
 def clean_labels(labels) -> list[tuple[str, float]]:

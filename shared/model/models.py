@@ -204,8 +204,8 @@ class ConstantPredictor:
 
 LABEL_SHRINK = (0.5, 2.0, 8.0, 32.0)  # prior strength of a label effect, in posts' worth
 TIME_SHRINK = (10.0, 40.0, 160.0)
-HALF_LIVES = (0.1, 0.25, 0.5, None)  # fractions of the history's time span; None = no decay
-MAX_EXTRAPOLATION = 1.0  # at most e-fold growth or decline extrapolated beyond the last post
+MAX_EXTRAPOLATION = 0.5  # at most x1.65 growth (or /1.65 decline) extrapolated beyond the last post
+MAX_TIME_EFFECT = 0.25  # an hour's or a weekday's effect, at most x1.28 (or /1.28)
 MIN_SLOPE_POSTS = 5
 MAX_SCALE = 3.0  # a part's leave-one-out scale is kept in [0, MAX_SCALE]
 
@@ -275,6 +275,20 @@ def _fit_line(t, z, t_ref, half_life, slope):
     return a, b
 
 
+#: How the level at the last post is read off the history: a half-life (as a fraction of
+#: the history's span), "all" posts alike, or the "recent" median; with or without a slope.
+LEVEL_RULES = [(h, sl) for h in ("0.1", "0.25", "0.5", "all") for sl in (False, True)] + [("recent", False)]
+
+
+def _level(t, z, t_ref, rule, slope, span):
+    """(level at t_ref, slope per day, damping time) by one of LEVEL_RULES."""
+    if rule == "recent":
+        return float(np.median(z[-RECENT:])), 0.0, span
+    hl = None if rule == "all" else float(rule) * span
+    a, b = _fit_line(t, z, t_ref, hl, slope)
+    return a, b, (span if hl is None else max(hl, 0.3 * span))
+
+
 def _forecast(a, b, tau, d):
     ext = b * _damp(d, tau)
     ext = np.where(np.asarray(d) > 0, np.clip(ext, -MAX_EXTRAPOLATION, MAX_EXTRAPOLATION), ext)
@@ -292,7 +306,7 @@ def _fit_trend_target(t, y, lab, conf, post_of, V, hour, dow):
     s_lab, k_lab = 0.0, LABEL_SHRINK[0]
     hour_eff, dow_eff = np.zeros(24), np.zeros(7)
     s_hour = s_dow = 0.0
-    K = int(min(max(round(0.05 * n), 3), 30))
+    K = int(min(max(round(0.1 * n), 6), 40))
     ones = np.ones(n)
     ar = np.arange(n)
     if n >= 3:
@@ -305,29 +319,30 @@ def _fit_trend_target(t, y, lab, conf, post_of, V, hour, dow):
             if n >= 20:
                 hb, s_hour, _, hp = _group_effects(r, hour, ones, ar, ones, 24, TIME_SHRINK)
                 db, s_dow, _, dp = _group_effects(r - hp, dow, ones, ar, ones, 7, TIME_SHRINK)
-                hour_eff, dow_eff = s_hour * hb, s_dow * db
-                time_part = hp + dp
+                hour_eff = np.clip(s_hour * hb, -MAX_TIME_EFFECT, MAX_TIME_EFFECT)
+                dow_eff = np.clip(s_dow * db, -MAX_TIME_EFFECT, MAX_TIME_EFFECT)
+                time_part = hour_eff[hour] + dow_eff[dow]
     z = y - lab_part - time_part
+    if n >= 5:  # outliers (a post gone viral) must not bend the trend: winsorize around the level
+        dev = z - _rolling_level(z, K)
+        c = 2.5 * 1.4826 * float(np.median(np.abs(dev))) + 1e-9
+        z = z - dev + np.clip(dev, -c, c)
     # the trend: choose how fast to forget and whether to follow a slope, on the newest 20%
     t_end = float(t[-1])
-    options = [(h, sl) for h in HALF_LIVES for sl in (False, True)]
-    choice = (0.5, False)
+    choice = ("0.5", False)
     hold_resid = np.array([])
     if n >= 10:
         cut = int(0.8 * n)
         best = np.inf
-        for h, sl in options:
-            hl = None if h is None else h * span
-            tau = span if hl is None else max(hl, 0.3 * span)
-            a, b = _fit_line(t[:cut], z[:cut], float(t[cut - 1]), hl, sl)
+        for rule, sl in LEVEL_RULES:
+            a, b, tau = _level(t[:cut], z[:cut], float(t[cut - 1]), rule, sl, span)
             res = z[cut:] - _forecast(a, b, tau, t[cut:] - t[cut - 1])
             err = float(np.mean(np.abs(res)))
             if err < best - 1e-12:
-                best, choice, hold_resid = err, (h, sl), res
-    h, sl = choice
-    hl = None if h is None else h * span
-    tau = span if hl is None else max(hl, 0.3 * span)
-    a, b = _fit_line(t, z, t_end, hl, sl)
+                best, choice, hold_resid = err, (rule, sl), res
+    rule, sl = choice
+    a, b, tau = _level(t, z, t_end, rule, sl, span)
+    hl = None if rule in ("all", "recent") else float(rule) * span
     fit_resid = z - _forecast(a, b, tau, t - t_end)
     if hold_resid.size >= 8:
         spread = _spread(hold_resid)
@@ -336,6 +351,8 @@ def _fit_trend_target(t, y, lab, conf, post_of, V, hour, dow):
     seen = np.bincount(lab, minlength=V) if lab.size else np.zeros(V, dtype=np.int64)
     return {
         "level": a, "slope_per_day": b, "t_ref_days": t_end, "t_ref": from_days(t_end).isoformat(),
+        "level_rule": {"recent": f"median of the last {RECENT} posts", "all": "all posts alike"}.get(
+            rule, f"weights halving every {rule} of the history"), "follows_slope": bool(sl and b != 0.0),
         "half_life_days": hl, "tau_days": tau, "max_extrapolation": MAX_EXTRAPOLATION,
         "label_scale": s_lab, "label_shrinkage": k_lab,
         "effects": [(int(j), float(beta[j] * s_lab), int(seen[j])) for j in np.nonzero(seen)[0].tolist()],
@@ -346,6 +363,8 @@ def _fit_trend_target(t, y, lab, conf, post_of, V, hour, dow):
 
 def _restrict(enc: Encoded, mask: np.ndarray):
     """Flat label arrays of the posts in mask, re-indexed to those posts."""
+    if mask.all():
+        return enc.lab, enc.conf, enc.post_of
     newidx = np.cumsum(mask) - 1
     fm = mask[enc.post_of] if enc.lab.size else np.zeros(0, dtype=bool)
     return enc.lab[fm], enc.conf[fm], newidx[enc.post_of[fm]]
