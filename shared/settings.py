@@ -84,6 +84,7 @@ class Settings:
     instagram_api_version: str = setting("LIKELY_INSTAGRAM_API_VERSION", "v21.0", "Graph API version")
     instagram_timeout: float = setting("LIKELY_INSTAGRAM_TIMEOUT", 15.0, "Seconds per Instagram request")
     instagram_retries: int = setting("LIKELY_INSTAGRAM_RETRIES", 5, "Retries of a throttled Instagram request")
+    instagram_page_size: int = setting("LIKELY_INSTAGRAM_PAGE_SIZE", 100, "Media per page when listing a user's posts")
     instagram_backoff: float = setting("LIKELY_INSTAGRAM_BACKOFF", 1.0, "First back-off after throttling, seconds (doubles)")
     # sandbox
     sandbox_port: int = setting("LIKELY_SANDBOX_PORT", 8100, "Port of the Instagram sandbox")

@@ -1,0 +1,75 @@
+"""`make demo`'s main job, over the HTTP API of the running stack: sign up a demo user,
+connect the sandbox's demo Instagram account through the real OAuth flow, train with a
+progress bar, print the model summary and a prediction or two, and keep the stack running."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from services.cli.client import ApiError, LikelyClient
+from shared.settings import load
+
+ROOT = Path(__file__).resolve().parent.parent
+EMAIL, PASSWORD = "demo@likely.example", "likely-demo-password"
+
+
+def bar(status: dict, width: int = 40) -> str:
+    total = max(status.get("total") or 0, 1)
+    done, failed = status.get("done", 0), status.get("failed", 0)
+    filled = int(width * (done + failed) / total)
+    extra = f", {failed} failed" if failed else ""
+    return f"\r  [{'#' * filled}{'.' * (width - filled)}] {done + failed}/{status.get('total', 0)} {status['state']}{extra}   "
+
+
+def main() -> int:
+    s = load()
+    client = LikelyClient(s.public_url)
+    try:
+        client.sign_up(EMAIL, PASSWORD)
+        print(f"signed up {EMAIL}")
+    except ApiError as exc:
+        if exc.code != "email_taken":
+            raise
+    client.log_in(EMAIL, PASSWORD)
+    ig = client.connect_instagram("demo")
+    print(f"connected Instagram account @{ig['username']} (token valid until {ig['expires_at']})")
+    try:
+        run = client.train()
+    except ApiError as exc:
+        if exc.code != "run_active":
+            raise
+        run = {"run_id": exc.body["error"]["run_id"]}
+    print(f"training run {run['run_id']}")
+    status = client.wait_for_run(run["run_id"], timeout=900, on_progress=lambda st: print(bar(st), end="", flush=True))
+    print()
+    if status["state"] != "done":
+        print(f"the run ended {status['state']}: {status.get('reason')}")
+        return 1
+    model = client.model()
+    print(f"model v{model['version']} ({model['kind']}) from {model['posts']} posts, {model['labels']} labels")
+    for top in model.get("top_labels", [])[:5]:
+        print(f"  {top['label']:<24} {top['likes']:8.1f} likes  {top.get('comments') or 0:6.1f} comments  ({top['count']} posts)")
+    if model.get("backtest"):
+        for kind, fig in model["backtest"].items():
+            if isinstance(fig, dict) and "mae" in fig:
+                print(f"  backtest {kind:<14} MAE {fig['mae']:.1f} likes, Spearman {fig.get('spearman', 0):.2f}")
+    print(f"\nLikely is running: web app {s.public_url}  (log in as {EMAIL} / {PASSWORD})")
+    print("RabbitMQ management UI http://127.0.0.1:15672 (guest/guest). Ctrl-C stops the stack.")
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    if code == 0 and sys.stdin.isatty() and not os.environ.get("LIKELY_DEMO_EXIT"):
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while True:
+                time.sleep(3600)
+        except (KeyboardInterrupt, SystemExit):
+            print("\nstopping the stack")
+            subprocess.run(["bash", str(ROOT / "scripts" / "stack.sh"), "down"], check=False)
+    sys.exit(code)
