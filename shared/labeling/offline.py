@@ -90,6 +90,19 @@ class OfflineLabeler:
                 r = row(p, chain[k + 1:])
                 if i not in members[r]:
                     members[r].append(i)
+        # A parent counts everything its children count (a name shared by two classes takes
+        # the first one's parents), so a parent is never less confident than its child.
+        sets = [set(x) for x in members]
+        changed = True
+        while changed:
+            changed = False
+            for r, ps in enumerate(parents):
+                for p in ps:
+                    q = names[p]
+                    if not sets[r] <= sets[q]:
+                        sets[q] |= sets[r]
+                        changed = True
+        members = [sorted(x) for x in sets]
         m = np.zeros((len(parents), len(classes)), dtype=np.float32)
         for r, idx in enumerate(members):
             m[r, idx] = 1.0
