@@ -28,7 +28,7 @@ def label_mean_by_the_report(posts: list[dict]) -> dict:
 
 def test_full_run_over_the_demo_account(make_client, sandbox, mongo_db):
     client = make_client("demo")
-    assert client.instagram() == {**client.instagram(), "connected": True, "valid": True, "username": "demo"}
+    assert client.instagram() == {**client.instagram(), "connected": True, "valid": True, "username": "likely.demo"}
     started = client.train()
     assert started["state"] == "listing"
     seen = []
@@ -43,7 +43,9 @@ def test_full_run_over_the_demo_account(make_client, sandbox, mongo_db):
     assert model["posts"] == len(expected) and model["version"] == 1
     stored = list(mongo_db.posts.find({"run_id": started["run_id"]}))
     assert len(stored) == len(expected)
-    assert all(p["labels"] and p["labeler"].startswith("offline-") for p in stored)
+    assert all(p["labeler"].startswith("offline-") for p in stored)
+    names = {lab["name"] for p in stored for lab in p["labels"]}
+    assert {"Cat", "Person", "Coffee"} <= names  # what drives the demo account's likes is seen
     expected_coef = label_mean_by_the_report(stored)
     got = {name: c["likes"] for name, c in model["coefficients"].items()}
     assert got.keys() == expected_coef.keys()
@@ -85,9 +87,12 @@ def test_cancel_mid_run_builds_no_model_and_drains_the_queue(make_client, sandbo
         client.model()
     assert no_model.value.code == "model_not_trained"
     assert mongo_db.runs.find_one({"_id": run["run_id"]})["state"] == "cancelled"
-    # the next run does only the rest, and this time it finishes
+    # Posts stored before the cancel took effect stay; the next run does only the rest.
+    stored = mongo_db.posts.count_documents({"run_id": run["run_id"]})
+    assert stored < len(image_posts(sandbox, "bob"))
     rerun = client.wait_for_run(client.train()["run_id"], timeout=120)
-    assert rerun["state"] == "done" and rerun["total"] == len(image_posts(sandbox, "bob")) - status["done"]
+    assert rerun["state"] == "done" and rerun["total"] == len(image_posts(sandbox, "bob")) - stored
+    assert client.model()["posts"] == len(image_posts(sandbox, "bob"))
 
 
 def test_broken_and_missing_images_count_as_failed_and_the_run_finishes(make_client, sandbox):
