@@ -8,13 +8,18 @@ LABELERS ?= 2
 .PHONY: install demo up down test test-unit test-integration test-e2e bench clean
 
 # Everything the project needs, idempotent: system packages, the .venv, generated assets.
-install: .venv/.installed $(VAR)/.assets
+install: .venv/.installed node_modules/.installed $(VAR)/.assets
 
 .venv/.installed: pyproject.toml scripts/install-system.sh
 	bash scripts/install-system.sh
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[assets,dev]'
+	touch $@
+
+# Node dev tools (an S3-compatible server for the S3 image-store tests), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Generated, never committed: the offline labeler's ONNX model and the demo Instagram account.
