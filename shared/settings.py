@@ -75,6 +75,7 @@ class Settings:
     secret_key: str = setting("LIKELY_SECRET_KEY", "", "Key that encrypts Instagram tokens at rest (empty: a dev key kept in the data dir)")
     max_upload_bytes: int = setting("LIKELY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, "Largest request body the gateway reads")
     rpc_timeout: float = setting("LIKELY_RPC_TIMEOUT", 15.0, "Seconds the gateway waits for the inferer")
+    oidc_providers: str = setting("LIKELY_OIDC_PROVIDERS", "", "OpenID Connect providers offered as \"Log in with …\": a JSON list of {name, issuer, client_id, client_secret[, label, scopes, require_verified_email]} (empty: none); redirect URI {LIKELY_PUBLIC_URL}/auth/oidc/{name}/callback")
     # instagram
     instagram_client_id: str = setting("LIKELY_INSTAGRAM_CLIENT_ID", "likely-demo", "Instagram app id")
     instagram_client_secret: str = setting("LIKELY_INSTAGRAM_CLIENT_SECRET", "likely-demo-secret", "Instagram app secret")
