@@ -33,6 +33,7 @@ def sandbox(tmp_root):
     shutil.copytree(demo_account_dir(), accounts / "demo", dirs_exist_ok=True)
     for name in ("alice", "bob", "carol", "dave", "erin", "frank"):
         sample_account(accounts, name, n_posts=12)
+    sample_account(accounts, "grace", n_posts=40)  # big enough to kill a labeler mid-run
     with SandboxServer(accounts, "likely-test", "likely-test-secret") as server:
         yield server
 
