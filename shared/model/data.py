@@ -94,28 +94,30 @@ def encode(posts: list[TrainingPost]) -> Encoded:
     likes = np.fromiter((p.likes for p in posts), dtype=np.float64, count=n)
     comments = np.fromiter((np.nan if p.comments is None or p.comments < 0 else p.comments for p in posts),
                            dtype=np.float64, count=n)
-    names: list[str] = []
-    confs: list[float] = []
-    counts = np.zeros(n, dtype=np.int64)
-    for i, p in enumerate(posts):
-        d = dict(p.labels)  # one entry per name
-        try:
-            low = bool(d) and min(d.values()) < MIN_CONFIDENCE
-        except TypeError:  # a confidence of None
-            low = True
-        if low:
-            d = {k: v for k, v in d.items() if v is not None and v >= MIN_CONFIDENCE}
-        counts[i] = len(d)
-        names.extend(d.keys())
-        confs.extend(d.values())
-    vocab = list(dict.fromkeys(names))
-    index = {name: j for j, name in enumerate(vocab)}
+    vocab, lab_a, conf_a, counts = _flat_labels(posts)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    lab_a = np.fromiter(map(index.__getitem__, names), dtype=np.int64, count=len(names))
-    conf_a = np.minimum(np.asarray(confs, dtype=np.float64), 100.0) / 100.0
     post_of = np.repeat(np.arange(n, dtype=np.int64), counts)
     return Encoded(t, likes, comments, vocab, lab_a, conf_a, post_of, offsets)
+
+
+def _flat_labels(posts):
+    """(vocab, label index, confidence in (0, 1], labels per post) of labels >= MIN_CONFIDENCE."""
+    names: list[str] = []
+    confs: list[float] = []
+    counts = np.zeros(len(posts), dtype=np.int64)
+    for i, p in enumerate(posts):
+        seen: dict[str, float] = {}
+        for name, c in p.labels:  # one entry per name, its highest confidence
+            if c is not None and c >= MIN_CONFIDENCE and (name not in seen or seen[name] < c):
+                seen[name] = c
+        counts[i] = len(seen)
+        names.extend(seen.keys())
+        confs.extend(seen.values())
+    vocab = list(dict.fromkeys(names))
+    index = {name: j for j, name in enumerate(vocab)}
+    lab = np.fromiter(map(index.__getitem__, names), dtype=np.int64, count=len(names))
+    return vocab, lab, np.minimum(np.asarray(confs, dtype=np.float64), 100.0) / 100.0, counts
 
 
 def clean_labels(labels) -> list[tuple[str, float]]:

@@ -238,9 +238,9 @@ def _group_effects(r, g, w, post_of, wsum, G, shrinks):
     W = np.bincount(g, weights=w, minlength=G)
     safe = np.where(wsum > 0, wsum, 1.0)
     best = (np.inf, 0.0, shrinks[0])
-    Sg, Wg = S[g], W[g]
+    num, den = S[g] - wr, W[g] - w  # each post's groups without the post itself
     for k in shrinks:
-        b_loo = (Sg - wr) / (Wg - w + k)
+        b_loo = num / (den + k)
         p = np.bincount(post_of, weights=w * b_loo, minlength=n) / safe
         pp = float(p @ p)
         s = min(max(float(p @ r) / pp, 0.0), MAX_SCALE) if pp > 1e-12 else 0.0
@@ -310,11 +310,12 @@ def _fit_trend_target(t, y, lab, conf, post_of, V, hour, dow):
     ones = np.ones(n)
     ar = np.arange(n)
     if n >= 3:
-        for _ in range(2):  # backfitting: level, labels, time of week
+        for rnd in range(2):  # backfitting: level, labels, time of week
             level = _rolling_level(y - lab_part - time_part, K)
             r = y - level - time_part
-            if lab.size:
-                beta, s_lab, k_lab, lab_part = _group_effects(r, lab, conf, post_of, wsum, V, LABEL_SHRINK)
+            if lab.size:  # (the first round only needs a rough label part: one shrinkage)
+                shrinks = LABEL_SHRINK if rnd else (LABEL_SHRINK[1],)
+                beta, s_lab, k_lab, lab_part = _group_effects(r, lab, conf, post_of, wsum, V, shrinks)
             r = y - level - lab_part
             if n >= 20:
                 hb, s_hour, _, hp = _group_effects(r, hour, ones, ar, ones, 24, TIME_SHRINK)
@@ -345,9 +346,9 @@ def _fit_trend_target(t, y, lab, conf, post_of, V, hour, dow):
     hl = None if rule in ("all", "recent") else float(rule) * span
     fit_resid = z - _forecast(a, b, tau, t - t_end)
     if hold_resid.size >= 8:
-        spread = _spread(hold_resid)
+        spread = _spread(hold_resid, inflate=1.5)  # the future is further off than the holdout
     else:
-        spread = _spread(fit_resid[-max(n // 2, 1):], inflate=1.3)
+        spread = _spread(fit_resid[-max(n // 2, 1):], inflate=1.5)
     seen = np.bincount(lab, minlength=V) if lab.size else np.zeros(V, dtype=np.int64)
     return {
         "level": a, "slope_per_day": b, "t_ref_days": t_end, "t_ref": from_days(t_end).isoformat(),

@@ -70,3 +70,12 @@ def test_labels_below_50_are_dropped_and_dotted_names_are_stored_as_values():
             for v in o:
                 keys(v)
     keys(doc)
+
+
+def test_repeated_label_counts_once_at_its_highest_confidence():
+    from shared.model.data import encode
+    posts = [post(0, 10, [("a", 60), ("a", 90), ("b", 70)]), post(1, 30, [("a", 80), ("c", None)])]
+    enc = encode(posts)
+    assert enc.labels_of(0) == [("a", 90.0), ("b", 70.0)]
+    assert enc.labels_of(1) == [("a", 80.0)]
+    assert coefficients(build_model(posts))["a"]["likes"] == pytest.approx(20.0)
