@@ -63,7 +63,7 @@ class Settings:
     labeler: str = setting("LIKELY_LABELER", "offline", "`offline` (EfficientNet-Lite0 + detectors) or `rekognition`")
     min_confidence: float = setting("LIKELY_MIN_CONFIDENCE", 50.0, "Labels below this confidence are dropped")
     max_labels: int = setting("LIKELY_MAX_LABELS", 100, "Most labels kept per image")
-    labeler_threads: int = setting("LIKELY_LABELER_THREADS", 2, "CPU threads of the offline labeler's model (per process)")
+    labeler_threads: int = setting("LIKELY_LABELER_THREADS", 1, "CPU threads of the offline labeler's model per process (scale out with processes)")
     label_cache: bool = setting("LIKELY_LABEL_CACHE", True, "Cache labels by image SHA-256 and labeler id (MongoDB `label_cache`)")
     rekognition_endpoint_url: str = setting("LIKELY_REKOGNITION_ENDPOINT_URL", "", "Rekognition endpoint (empty: AWS; tests point it at moto)")
     # gateway

@@ -20,10 +20,10 @@ import numpy as np
 from .types import Label
 
 # detection on a grayscale copy whose longer side is DETECT_SIDE pixels: a face must be at
-# least MIN_FACE of those pixels wide (~10% of the longer side). Tuned for ≤ 25 ms here.
-DETECT_SIDE = 288
-MIN_FACE = 28
-SCALE_FACTOR = 1.2
+# least MIN_FACE of those pixels wide (1/8 of the longer side). 6–10 ms here (docs/labeling.md).
+DETECT_SIDE = 256
+MIN_FACE = 32
+SCALE_FACTOR = 1.25
 MIN_NEIGHBORS = 3
 CENTRE, SPREAD = 5.5, 1.25
 
@@ -42,6 +42,9 @@ class FaceDetector:
         import cv2
 
         self._cv2 = cv2
+        # one thread per detection: the labeler already runs faces beside the classifier, and
+        # OpenCV's own pool only added CPU time (busy workers) on 2 cores
+        cv2.setNumThreads(1)
         self._path = cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml"
         self._local = threading.local()
         self._cascade()  # fail early if the file is missing
