@@ -63,6 +63,7 @@ class InferRequest(Message):
     user_id: str
     image_key: str
     model_kind: str | None = None
+    deadline: float | None = None  # epoch seconds after which nobody waits for the answer
 
 
 class InferReply(Message):

@@ -69,7 +69,7 @@ class Publisher:
                     message.body(), exchange=exchange, routing_key=routing_key,
                     type=message.TYPE, message_id=message.message_id,
                     content_type="application/json", content_encoding="utf-8",
-                    delivery_mode=2, timeout=self.settings.confirm_timeout, **properties,
+                    timeout=self.settings.confirm_timeout, **{"delivery_mode": 2, **properties},
                 )
                 return
             except (ConnectionError, OSError) + self.connection.recoverable_connection_errors as exc:

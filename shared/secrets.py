@@ -42,3 +42,10 @@ class TokenCipher:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken as exc:
             raise ValueError("stored token cannot be decrypted with this key") from exc
+
+
+def signing_key(settings: Settings | None = None) -> bytes:
+    """A key for signing URLs, derived from (not equal to) the encryption key."""
+    import hashlib
+
+    return hashlib.sha256(b"likely-url-signing:" + _key(settings or load())).digest()

@@ -94,6 +94,7 @@ def model_summary(model: dict, with_coefficients: bool) -> dict:
     out = {
         "version": model["version"], "kind": model["kind"], "trained_at": model["trained_at"].isoformat(),
         "posts": model.get("training_size"), "labels": model.get("labels"), "top_labels": model.get("top_labels", []),
+        "mean_likes": model.get("mean_likes"), "mean_comments": model.get("mean_comments"),
         "backtest": model.get("backtest"), "selection": model.get("selection"), "labelers": model.get("labelers", []),
     }
     if with_coefficients:

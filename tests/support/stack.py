@@ -29,6 +29,7 @@ class Stack:
             "LIKELY_INSTAGRAM_API_URL": sandbox_url,
             "LIKELY_INSTAGRAM_GRAPH_URL": sandbox_url,
             "LIKELY_INSTAGRAM_PAGE_SIZE": "10",  # the demo account then spans 7 pages
+            "LIKELY_RPC_TIMEOUT": "4",  # tests of an unresponsive inferer need not wait long
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }

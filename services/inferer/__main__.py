@@ -1,0 +1,30 @@
+"""python -m services.inferer  (run N side by side: they share one request queue)"""
+from shared import db as dbmod, messaging, storage, topology
+from shared.labeling import CachedLabeler, MongoCacheStore, get_labeler
+from shared.settings import load
+
+from services.inferer.handler import ModelCache, handle_infer
+
+
+def main() -> None:
+    settings = load()
+    database = dbmod.database(settings)
+    dbmod.ensure_indexes(database)
+    store = storage.from_settings(settings)
+    # The content-hash cache: an image labelled once (by any inferer) is never labelled again.
+    labeler = CachedLabeler(get_labeler(settings), MongoCacheStore(database.label_cache))
+    models = ModelCache(database)
+    replies = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+
+    def reply(reply_to, correlation_id, answer):
+        # To the caller's direct reply-to address, through the default exchange; not persistent.
+        replies.publish(answer, exchange="", routing_key=reply_to, correlation_id=correlation_id, delivery_mode=1)
+
+    def handler(msg, delivery):
+        handle_infer(msg, delivery, store=store, labeler=labeler, models=models, reply=reply)
+
+    messaging.run_worker(topology.INFERER_REQUESTS, handler, name="inferer", settings=settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Request/reply over RabbitMQ with direct reply-to (`amq.rabbitmq.reply-to`).
+
+One `RpcClient` per process and thread (gunicorn threads each get their own): it consumes
+its pseudo-queue on the channel it publishes on, matches replies by `correlation_id`, and
+drops any reply it is not waiting for – a late answer to a request that already timed out
+never reaches the next request.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+import uuid
+
+from kombu import Connection, Consumer, Producer, Queue
+
+from shared import contracts, topology
+
+log = logging.getLogger(__name__)
+REPLY_TO = "amq.rabbitmq.reply-to"
+
+
+class RpcTimeout(Exception):
+    pass
+
+
+class RpcClient:
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self._channel = None
+        self._producer: Producer | None = None
+        self._waiting: set[str] = set()
+        self._replies: dict[str, contracts.InferReply] = {}
+
+    def _ensure(self) -> None:
+        if self._channel is not None and self.connection.connected:
+            return
+        self.connection.ensure_connection(max_retries=3)
+        self._channel = self.connection.channel()
+        topology.declare_all(self._channel)
+        Consumer(self._channel, queues=[Queue(REPLY_TO, no_declare=True)], on_message=self._on_reply,
+                 no_ack=True).consume()
+        self._producer = Producer(self._channel)
+
+    def _on_reply(self, message) -> None:
+        cid = (message.properties or {}).get("correlation_id")
+        if cid not in self._waiting:
+            log.info("dropping a reply nobody waits for (correlation id %s)", cid)
+            return
+        try:
+            self._replies[cid] = contracts.decode(message.properties.get("type"), message.body)
+        except contracts.UndecodableMessage as exc:
+            log.error("undecodable reply: %s", exc)
+
+    def call_many(self, requests: list[contracts.InferRequest], timeout: float) -> list[contracts.InferReply]:
+        """Send every request at once, wait for all replies (in order) or raise RpcTimeout."""
+        try:
+            self._ensure()
+            ids = [uuid.uuid4().hex for _ in requests]
+            self._waiting = set(ids)
+            self._replies = {}
+            for cid, req in zip(ids, requests):
+                self._producer.publish(
+                    req.body(), exchange=topology.RPC, routing_key="infer", type=req.TYPE, message_id=req.message_id,
+                    reply_to=REPLY_TO, correlation_id=cid, content_type="application/json",
+                    content_encoding="utf-8", expiration=timeout, delivery_mode=1,
+                )
+            deadline = time.monotonic() + timeout
+            while len(self._replies) < len(ids):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise RpcTimeout(f"no answer within {timeout:.1f}s")
+                try:
+                    self.connection.drain_events(timeout=remaining)
+                except socket.timeout:
+                    continue
+            return [self._replies[cid] for cid in ids]
+        except RpcTimeout:
+            raise
+        except Exception as exc:  # the broker went away: the next call reconnects
+            self._channel = None
+            raise RpcTimeout(f"the inference service is unreachable: {exc.__class__.__name__}") from exc
+        finally:
+            self._waiting = set()
