@@ -6,9 +6,9 @@ Labels, Rekognition-style: "Face" (parent Person) and "Person" for every image w
 two or more faces and "Group" for three or more.
 
 Confidence: the cascade gives no probability, only how many overlapping windows agreed on a
-face ("neighbours"). On the photos we checked (docs/labeling.md), real faces had 9–50
+face ("neighbours"). On the photos we checked (docs/labeling.md), real faces had 7–50
 neighbours and false ones (coin portraits, textures) 4–5, so confidence is a logistic of the
-neighbour count centred on 5.5: 4 → 35, 5 → 45, 6 → 55, 9 → 85, 15 → 98.
+neighbour count centred on 5.5: 4 → 23, 5 → 40, 6 → 60, 9 → 94, 15 → 100.
 """
 from __future__ import annotations
 
