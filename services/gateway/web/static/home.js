@@ -487,6 +487,9 @@
     items.forEach((e) => ul.append(historyItem(e)));
     $("history-empty").hidden = ul.children.length > 0;
     let next = resp && !Array.isArray(resp) ? (resp.next || resp.next_cursor || resp.cursor || null) : null;
+    if (!next && resp && resp.page && resp.per_page && resp.total !== undefined && resp.page * resp.per_page < resp.total) {
+      next = `/api/v1/predictions?page=${resp.page + 1}&per_page=${resp.per_page}`;
+    }
     if (next && !String(next).startsWith("/") && !String(next).startsWith("http")) {
       next = "/api/v1/predictions?" + new URLSearchParams({ [resp.next_cursor ? "cursor" : "before"]: next });
     } else if (next && String(next).startsWith("http")) {
