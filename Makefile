@@ -23,7 +23,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Generated, never committed: the offline labeler's ONNX model and the demo Instagram account.
-$(VAR)/.assets: .venv/.installed
+$(VAR)/.assets: .venv/.installed shared/labeling/build_assets.py shared/labeling/taxonomy.py \
+                shared/labeling/wordnet.py sandbox/instagram/make_demo.py
 	$(PY) -m shared.labeling.build_assets
 	$(PY) -m sandbox.instagram.make_demo
 	mkdir -p $(VAR) && touch $@

@@ -1,0 +1,150 @@
+"""`likely`: the command-line client, over the gateway's HTTP API.
+
+    likely signup EMAIL            likely login EMAIL          likely logout
+    likely connect [--account NAME]  (the sandbox approves NAME at once; otherwise open the URL)
+    likely train                   (progress bar; Ctrl-C offers to cancel)
+    likely predict IMAGE...        (a table, best first)
+    likely model [--coefficients]
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from services.cli.client import ApiError, LikelyClient
+from shared.settings import load
+
+SESSION = Path(os.environ.get("LIKELY_CLI_SESSION", Path.home() / ".config" / "likely" / "session.json"))
+
+
+def _client(args) -> LikelyClient:
+    token = None
+    if SESSION.exists():
+        saved = json.loads(SESSION.read_text())
+        if saved.get("url") == args.url:
+            token = saved.get("token")
+    return LikelyClient(args.url, token)
+
+
+def _save(url: str, token: str | None) -> None:
+    SESSION.parent.mkdir(parents=True, exist_ok=True)
+    SESSION.write_text(json.dumps({"url": url, "token": token}))
+    SESSION.chmod(0o600)
+
+
+def _password(args) -> str:
+    return os.environ.get("LIKELY_PASSWORD") or getpass.getpass("Password: ")
+
+
+def cmd_signup(args):
+    c = _client(args)
+    c.sign_up(args.email, _password(args))
+    print(f"signed up {args.email}; now `likely login {args.email}`")
+
+
+def cmd_login(args):
+    c = _client(args)
+    out = c.log_in(args.email, _password(args))
+    _save(args.url, c.token)
+    print(f"logged in until {out['expires_at']}")
+
+
+def cmd_logout(args):
+    c = _client(args)
+    c.log_out()
+    _save(args.url, None)
+    print("logged out")
+
+
+def cmd_connect(args):
+    c = _client(args)
+    if args.account:
+        out = c.connect_instagram(args.account)
+    else:
+        auth = c.request("GET", "/api/v1/instagram/authorize")
+        print(f"Open this page, approve Likely, then paste the address you land on:\n  {auth['url']}")
+        landed = parse_qs(urlparse(input("> ").strip()).query)
+        out = c.request("POST", "/api/v1/instagram", json={"code": landed["code"][0], "state": landed["state"][0]})
+    print(f"connected @{out['username']}")
+
+
+def _bar(st: dict, width: int = 40) -> str:
+    total = max(st.get("total") or 0, 1)
+    n = st.get("done", 0) + st.get("failed", 0)
+    filled = int(width * n / total)
+    failed = f", {st['failed']} failed" if st.get("failed") else ""
+    return f"\r[{'#' * filled}{'.' * (width - filled)}] {n}/{st.get('total', 0)} {st['state']}{failed}   "
+
+
+def cmd_train(args):
+    c = _client(args)
+    try:
+        run = c.train()
+    except ApiError as exc:
+        if exc.code != "run_active":
+            raise
+        run = {"run_id": exc.body["error"]["run_id"]}
+        print("a run is already going; following it")
+    try:
+        st = c.wait_for_run(run["run_id"], timeout=3600, on_progress=lambda s: print(_bar(s), end="", flush=True))
+    except KeyboardInterrupt:
+        if input("\ncancel the run? [y/N] ").strip().lower() == "y":
+            c.cancel(run["run_id"])
+            print("cancelled")
+        return
+    print()
+    print(f"run {st['state']}" + (f": {st['reason']}" if st.get("reason") else ""))
+
+
+def cmd_predict(args):
+    c = _client(args)
+    files = [("image", (Path(p).name, Path(p).read_bytes(), "application/octet-stream")) for p in args.images]
+    path = "/api/v1/predictions" + (f"?model={args.model}" if args.model else "")
+    out = c.request("POST", path, files=files)
+    rows = out.get("predictions", [out])
+    print(f"{'#':>2}  {'image':<28} {'likes':>8} {'comments':>9}  labels")
+    for i, p in enumerate(rows, 1):
+        labels = ", ".join(lab["name"] + ("" if lab["matched"] else "?") for lab in p["labels"][:6])
+        comments = "-" if p.get("comments") is None else f"{p['comments']:.1f}"
+        print(f"{i:>2}  {(p.get('filename') or '')[:28]:<28} {p['likes']:>8.1f} {comments:>9}  {labels}")
+    print(f"model v{rows[0]['model_version']} ({rows[0]['model_kind']}); '?' = label unknown to the model")
+
+
+def cmd_model(args):
+    c = _client(args)
+    m = c.model(coefficients=args.coefficients)
+    print(json.dumps(m, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="likely", description="How will this photo do on my Instagram?")
+    ap.add_argument("--url", default=load().public_url, help="the gateway (default: LIKELY_PUBLIC_URL)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("signup", "login"):
+        p = sub.add_parser(name)
+        p.add_argument("email")
+    sub.add_parser("logout")
+    p = sub.add_parser("connect")
+    p.add_argument("--account", help="sandbox account to approve at once")
+    sub.add_parser("train")
+    p = sub.add_parser("predict")
+    p.add_argument("images", nargs="+")
+    p.add_argument("--model", help="model kind, e.g. label_mean")
+    p = sub.add_parser("model")
+    p.add_argument("--coefficients", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        globals()[f"cmd_{args.cmd}"](args)
+    except ApiError as exc:
+        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
