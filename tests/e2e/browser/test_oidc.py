@@ -1,0 +1,102 @@
+"""Log in with OpenID Connect, against a real local provider (oidc-provider-mock): the whole
+redirect round trip in the browser, through a gateway configured with it by settings alone."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from services.cli.client import LikelyClient
+from tests.conftest import free_port, new_email
+from tests.e2e.browser.conftest import shoot
+from tests.support.stack import Stack
+
+
+@pytest.fixture(scope="module")
+def provider():
+    """The OIDC provider on 127.0.0.1 (its issuer is the URL it is reached at)."""
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain http, for the provider in this process
+    import oidc_provider_mock
+    from werkzeug.serving import make_server
+
+    person = {"sub": "oidc-person", "email": new_email(), "email_verified": True}
+    app = oidc_provider_mock.app(require_nonce=True, user_claims=[
+        oidc_provider_mock.User(sub=person["sub"], claims={"email": person["email"], "email_verified": True})])
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"issuer": f"http://127.0.0.1:{server.server_port}", "person": person}
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def oidc_gateway(provider, stack, stack_vhost, sandbox, tmp_root):
+    """A second gateway process on the same databases, with the provider in its settings."""
+    providers = [{"name": "mockid", "label": "Mock ID", "issuer": provider["issuer"],
+                  "client_id": "likely-web", "client_secret": "likely-web-secret"}]
+    gw = Stack(amqp_url=stack_vhost, sandbox_url=sandbox.url, gateway_port=free_port(),
+               log_dir=Path(tmp_root) / "logs-oidc", extra_env={"LIKELY_OIDC_PROVIDERS": json.dumps(providers)})
+    gw.log_dir.mkdir(parents=True, exist_ok=True)
+    gw.spawn("gateway", "services.gateway")
+    try:
+        gw.wait_ready()
+        yield gw
+    finally:
+        gw.stop()
+
+
+def test_log_in_with_an_oidc_provider(page, oidc_gateway, provider):
+    base = oidc_gateway.gateway_url
+    page.goto(f"{base}/login")
+    shoot(page, "14-login-with-oidc")
+    page.get_by_role("button", name="Log in with Mock ID").click()
+    page.wait_for_url(re.compile(re.escape(provider["issuer"]) + r"/oauth2/authorize\?.*"))
+    url = page.url
+    for param in ("state=", "nonce=", "code_challenge=", "code_challenge_method=S256", "scope=openid+email"):
+        assert param in url, param
+    page.get_by_role("button", name="oidc-person").click()
+    page.wait_for_url(f"{base}/")
+    page.get_by_role("button", name="Log out").wait_for()
+    page.get_by_text(provider["person"]["email"]).wait_for()
+    assert "token=" not in page.url
+    # the session works against the API, and the same person gets the same account next time
+    me = LikelyClient(base, token=json.loads(page.evaluate("sessionStorage.getItem('likely.session')"))["token"])
+    first = me.request("GET", "/api/v1/me")
+    assert first["email"] == provider["person"]["email"]
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r".*/login\?logged_out"))
+    page.get_by_role("button", name="Log in with Mock ID").click()
+    page.get_by_role("button", name="oidc-person").click()
+    page.wait_for_url(f"{base}/")
+    again = LikelyClient(base, token=json.loads(page.evaluate("sessionStorage.getItem('likely.session')"))["token"])
+    assert again.request("GET", "/api/v1/me")["user_id"] == first["user_id"]
+
+
+def test_an_unverified_email_is_refused(page, oidc_gateway, provider):
+    base = oidc_gateway.gateway_url
+    page.goto(f"{base}/login")
+    page.get_by_role("button", name="Log in with Mock ID").click()
+    page.get_by_placeholder("sub").fill(new_email())  # the mock then claims this email, unverified
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(r".*/login\?oidc_error=no_email"))
+    assert page.get_by_role("alert").filter(has_text="did not share a verified email").is_visible()
+    assert page.evaluate("sessionStorage.getItem('likely.session')") is None
+
+
+def test_a_denied_or_replayed_callback_logs_nobody_in(page, oidc_gateway):
+    base = oidc_gateway.gateway_url
+    page.goto(f"{base}/login")
+    page.get_by_role("button", name="Log in with Mock ID").click()
+    page.get_by_role("button", name="Deny").click()
+    page.wait_for_url(re.compile(r".*/login\?oidc_error=denied"))
+    assert page.get_by_role("alert").filter(has_text="cancelled").is_visible()
+    page.goto(f"{base}/auth/oidc/mockid/callback?code=forged&state=unknown")
+    page.wait_for_url(re.compile(r".*/login\?oidc_error=expired"))
+    assert page.evaluate("sessionStorage.getItem('likely.session')") is None
