@@ -62,6 +62,7 @@ class InferRequest(Message):
     TYPE: ClassVar[str] = "infer.request.v1"
     user_id: str
     image_key: str
+    sha256: str | None = None  # of the image bytes: a cached image is answered without reading it
     model_kind: str | None = None
     deadline: float | None = None  # epoch seconds after which nobody waits for the answer
 

@@ -31,14 +31,15 @@ class Reject(Exception):
     """Permanent failure: dead-letter the message (no retry can fix it)."""
 
 
-def connect(settings: Settings | None = None, *, heartbeat: bool = True) -> Connection:
+def connect(settings: Settings | None = None, *, heartbeat: bool = True, confirm: bool = True) -> Connection:
     """A new connection. Publishing-only connections go without heartbeats: nothing would
-    drive them while idle, and the broker would close them; a dead one is reopened on publish."""
+    drive them while idle, and the broker would close them; a dead one is reopened on publish.
+    Without `confirm` publishes are not confirmed: only for replies nobody must keep."""
     s = settings or load()
     return Connection(
         s.amqp_url,
         heartbeat=s.amqp_heartbeat if heartbeat else 0,
-        transport_options={"confirm_publish": True, "confirm_timeout": s.confirm_timeout},
+        transport_options={"confirm_publish": confirm, "confirm_timeout": s.confirm_timeout},
         connect_timeout=5,
     )
 

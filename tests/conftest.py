@@ -14,8 +14,10 @@ import uuid
 # The environment of every test and of every process the tests start; set before any
 # `shared` module reads its settings.
 _TMP = tempfile.mkdtemp(prefix="likely-test-")
+# One namespace per test session, so two sessions on one machine never meet.
+SESSION = uuid.uuid4().hex[:8]
 os.environ.update({
-    "LIKELY_MONGO_DB": "likely_test",
+    "LIKELY_MONGO_DB": f"likely_test_{SESSION}",
     "LIKELY_REDIS_URL": "redis://127.0.0.1:6379/1",
     "LIKELY_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/likely-test",
     "LIKELY_IMAGE_DIR": os.path.join(_TMP, "images"),
@@ -56,9 +58,9 @@ def mongo_db(services_up):
     from shared import db as dbmod
 
     database = dbmod.database()
-    database.client.drop_database(database.name)
     dbmod.ensure_indexes(database)
-    return database
+    yield database
+    database.client.drop_database(database.name)
 
 
 @pytest.fixture(scope="session")
@@ -66,9 +68,8 @@ def redis_client(services_up):
     from shared.progress import connect
     from shared.settings import load
 
-    client = connect(load().redis_url)
-    client.flushdb()
-    return client
+    # Shared with other sessions: tests only touch keys of their own (runs have random ids).
+    return connect(load().redis_url)
 
 
 @pytest.fixture
@@ -89,10 +90,10 @@ def vhost(services_up):
 
 @pytest.fixture(scope="session")
 def stack_vhost(services_up):
-    name = "likely-test-stack"
-    infra.delete_vhost(name)
+    name = f"likely-test-stack-{SESSION}"
     infra.add_vhost(name)
     yield f"amqp://guest:guest@127.0.0.1:5672/{name}"
+    infra.delete_vhost(name)
 
 
 def new_email() -> str:

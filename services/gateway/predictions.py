@@ -91,10 +91,10 @@ def create():
         upload_id = uuid.uuid4().hex
         key = storage.upload_key(g.user_id, upload_id, intake.ext)
         d.store.put(key, data, f"image/{intake.format.lower()}")
-        stored.append((upload_id, key))
+        stored.append((upload_id, key, intake.sha256))
     timeout = d.settings.rpc_timeout
-    requests_ = [InferRequest(user_id=g.user_id, image_key=key, model_kind=kind, deadline=time.time() + timeout)
-                 for _, key in stored]
+    requests_ = [InferRequest(user_id=g.user_id, image_key=key, sha256=sha, model_kind=kind,
+                              deadline=time.time() + timeout) for _, key, sha in stored]
     try:
         replies = _rpc().call_many(requests_, timeout)
     except RpcTimeout as exc:
@@ -104,7 +104,7 @@ def create():
             raise ApiError(_STATUS.get(reply.error_code or "", 400), reply.error_code or "inference_failed",
                            reply.error_message or "The image could not be analysed.")
     docs = [{"_id": upload_id, "user_id": g.user_id, "image_key": key, "filename": name, "result": reply.result,
-             "created_at": now()} for (upload_id, key), reply, name in zip(stored, replies, names)]
+             "created_at": now()} for (upload_id, key, _), reply, name in zip(stored, replies, names)]
     d.db.predictions.insert_many(docs)
     views = [_view(p) for p in docs]
     if len(views) == 1:

@@ -1,6 +1,6 @@
 """python -m services.inferer  (run N side by side: they share one request queue)"""
 from shared import db as dbmod, messaging, storage, topology
-from shared.labeling import CachedLabeler, MongoCacheStore, get_labeler
+from shared.labeling import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore, get_labeler
 from shared.settings import load
 
 from services.inferer.handler import ModelCache, handle_infer
@@ -12,9 +12,10 @@ def main() -> None:
     dbmod.ensure_indexes(database)
     store = storage.from_settings(settings)
     # The content-hash cache: an image labelled once (by any inferer) is never labelled again.
-    labeler = CachedLabeler(get_labeler(settings), MongoCacheStore(database.label_cache))
+    labeler = CachedLabeler(get_labeler(settings), TieredCacheStore(MemoryCacheStore(), MongoCacheStore(database.label_cache)))
     models = ModelCache(database)
-    replies = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    # Replies are transient (the caller waits, or has gone): no publisher confirms, no persistence.
+    replies = messaging.Publisher(messaging.connect(settings, heartbeat=False, confirm=False), settings)
 
     def reply(reply_to, correlation_id, answer):
         # To the caller's direct reply-to address, through the default exchange; not persistent.

@@ -58,14 +58,16 @@ def infer(msg: InferRequest, *, store: storage.ImageStore, labeler, models: Mode
     model = models.get(msg.user_id)
     if model is None:
         return error("model_not_trained", "You have no model yet: connect Instagram and train one.")
-    try:
-        data = store.get(msg.image_key)
-    except KeyError:
-        return error("image_not_found", "The uploaded image is gone.")
-    try:
-        labels = labeler.label(data)
-    except ImageRejected as exc:
-        return error(exc.code, exc.message)
+    labels = labeler.cached(msg.sha256) if msg.sha256 and hasattr(labeler, "cached") else None
+    if labels is None:
+        try:
+            data = store.get(msg.image_key)
+        except KeyError:
+            return error("image_not_found", "The uploaded image is gone.")
+        try:
+            labels = labeler.label(data)
+        except ImageRejected as exc:
+            return error(exc.code, exc.message)
     try:
         out = model.predict([(lab.name, lab.confidence) for lab in labels.labels], kind=msg.model_kind)
     except ValueError as exc:

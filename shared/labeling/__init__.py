@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from .cache import CachedLabeler, MemoryCacheStore, MongoCacheStore
+from .cache import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore
 from .intake import ImageRejected, IntakeImage, load_image
 from .offline import LabelerUnavailable, OfflineLabeler
 from .rekognition import RekognitionLabeler
@@ -20,7 +20,7 @@ from .types import Label, Labeler, LabelResult
 
 __all__ = [
     "Label", "LabelResult", "Labeler", "ImageRejected", "IntakeImage", "load_image", "get_labeler",
-    "CachedLabeler", "MemoryCacheStore", "MongoCacheStore", "OfflineLabeler", "RekognitionLabeler",
+    "CachedLabeler", "MemoryCacheStore", "MongoCacheStore", "TieredCacheStore", "OfflineLabeler", "RekognitionLabeler",
     "LabelerUnavailable", "BACKENDS",
 ]
 

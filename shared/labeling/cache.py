@@ -51,6 +51,25 @@ class MongoCacheStore:
                                    upsert=True)
 
 
+class TieredCacheStore:
+    """A fast store in front of a shared one (memory before MongoDB): hits fill the front."""
+
+    def __init__(self, front, back):
+        self.front, self.back = front, back
+
+    def get(self, key: str) -> dict | None:
+        value = self.front.get(key)
+        if value is None:
+            value = self.back.get(key)
+            if value is not None:
+                self.front.put(key, value)
+        return value
+
+    def put(self, key: str, value: dict) -> None:
+        self.back.put(key, value)
+        self.front.put(key, value)
+
+
 class CachedLabeler:
     """Wraps a labeler's label(): a hit returns the stored result without calling it.
 
@@ -73,13 +92,20 @@ class CachedLabeler:
     def key(labeler_id: str, sha256: str) -> str:
         return f"{labeler_id}:{sha256}"
 
+    def cached(self, sha256: str) -> LabelResult | None:
+        """The stored result for an image known only by its hash (no bytes needed), or None."""
+        value = self.store.get(self.key(self.labeler.id, sha256))
+        if value is None:
+            return None
+        self.hits += 1
+        return LabelResult.from_json(value)
+
     def label(self, data: bytes) -> LabelResult:
         sha = hashlib.sha256(data).hexdigest()
         asked = self.labeler.id
-        cached = self.store.get(self.key(asked, sha))
-        if cached is not None:
-            self.hits += 1
-            return LabelResult.from_json(cached)
+        hit = self.cached(sha)
+        if hit is not None:
+            return hit
         self.misses += 1
         result = self.labeler.label(data)
         value = result.to_json()
