@@ -129,6 +129,12 @@ def test_a_bad_upload_is_explained_and_nothing_is_kept(page, stack, browser_acco
     text.write_text("not a photo")
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG" * 10)
+    # dropped on the drop zone (a DataTransfer with a file, as a drag from the desktop gives)
+    page.locator("#dropzone").dispatch_event("drop", {"dataTransfer": page.evaluate_handle(
+        """() => { const dt = new DataTransfer();
+                   dt.items.add(new File(["not a photo"], "notes.txt", { type: "text/plain" }));
+                   return dt; }""")})
+    page.get_by_role("alert").filter(has_text="notes.txt is not an image").wait_for()
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Analyze image").click()
     chooser.value.set_files(str(text))
@@ -137,10 +143,11 @@ def test_a_bad_upload_is_explained_and_nothing_is_kept(page, stack, browser_acco
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Analyze image").click()
     chooser.value.set_files(str(broken))
-    page.get_by_role("img", name="Preview of broken.jpg").wait_for()
+    page.get_by_role("img", name=re.compile(r"(Preview|No preview) of broken\.jpg")).wait_for()
     alert = page.locator(".result").get_by_role("alert")
     alert.wait_for(timeout=30_000)
     assert re.search(r"broken\.jpg: .*image", alert.inner_text(), re.I), alert.inner_text()
+    assert alert.inner_text().count("broken.jpg") == 1
     assert page.get_by_test_id("likes").count() == 0
     shoot(page, "11-bad-upload")
     assert client.request("GET", "/api/v1/predictions")["total"] == 0

@@ -341,7 +341,8 @@
   function newCard(file) {
     const url = URL.createObjectURL(file);
     const card = el("li", { class: "result pending" },
-      el("img", { class: "preview", src: url, alt: `Preview of ${file.name}` }),
+      el("img", { class: "preview", src: url, alt: `Preview of ${file.name}`,
+        onerror: (e) => { e.target.replaceWith(el("div", { class: "preview no-preview", role: "img", "aria-label": `No preview of ${file.name}` }, "No preview")); } }),
       el("div", { class: "result-main" },
         el("h3", { class: "result-title" }, el("span", { class: "rank" }), file.name),
         el("div", { class: "result-body" }, el("p", { class: "muted analyzing" }, "Analyzing…"))));
@@ -419,7 +420,9 @@
       } else {
         await Promise.all(pending.map(async ({ file, card }) => {
           try { showPrediction(card, await predictOne(file)); }
-          catch (err) { if (err.status !== 401) showFailure(card, `${file.name}: ${err.message}`); }
+          catch (err) {
+            if (err.status !== 401) showFailure(card, err.message.includes(file.name) ? err.message : `${file.name}: ${err.message}`);
+          }
         }));
       }
       if (several) { rank(list); heading.textContent = "Ranking by predicted likes"; }
