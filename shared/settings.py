@@ -64,7 +64,6 @@ class Settings:
     min_confidence: float = setting("LIKELY_MIN_CONFIDENCE", 50.0, "Labels below this confidence are dropped")
     max_labels: int = setting("LIKELY_MAX_LABELS", 100, "Most labels kept per image")
     labeler_threads: int = setting("LIKELY_LABELER_THREADS", 1, "CPU threads of the offline labeler's model per process (scale out with processes)")
-    label_cache: bool = setting("LIKELY_LABEL_CACHE", True, "Cache labels by image SHA-256 and labeler id (MongoDB `label_cache`)")
     rekognition_endpoint_url: str = setting("LIKELY_REKOGNITION_ENDPOINT_URL", "", "Rekognition endpoint (empty: AWS; tests point it at moto)")
     # gateway
     gateway_host: str = setting("LIKELY_GATEWAY_HOST", "127.0.0.1", "Gateway bind address")
@@ -103,3 +102,17 @@ def documented() -> list[tuple[str, object, str]]:
 
 def load() -> Settings:
     return Settings()
+
+
+def markdown_table() -> str:
+    """The README's settings table: `python -m shared.settings`."""
+    root = str(ROOT)
+    rows = ["| variable | default | what |", "|---|---|---|"]
+    for env, default, doc in documented():
+        shown = str(default).replace(root, "<repo>") if default != "" else "(empty)"
+        rows.append(f"| `{env}` | `{shown}` | {doc} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
