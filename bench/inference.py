@@ -42,7 +42,7 @@ from shared.contracts import InferRequest  # noqa: E402
 from shared.rpc import RpcClient  # noqa: E402
 from shared.settings import load  # noqa: E402
 from tests.support import infra  # noqa: E402
-from tests.support.photos import photo  # noqa: E402
+from sandbox.photos import jpeg as photo  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 VHOST = "likely-bench"
@@ -54,7 +54,7 @@ def pct(values, q):
 
 def fresh_jpeg(seed: int) -> bytes:
     """The cat at 1080×1080, one pixel changed: new bytes, so the label cache cannot help."""
-    img = Image.open(io.BytesIO(photo("chelsea", (1080, 1080)))).convert("RGB")
+    img = Image.open(io.BytesIO(photo("cat", (1080, 1080)))).convert("RGB")
     img.putpixel((seed % 1080, (seed // 1080) % 1080), (seed % 256, 0, 0))
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=90)
@@ -131,12 +131,12 @@ def main() -> None:
             client.connect_instagram("demo")
             run = client.wait_for_run(client.train()["run_id"], timeout=600)
             assert run["state"] == "done", run
-            first = http_predict(client, photo("chelsea", (1080, 1080)))  # labels now cached
+            first = http_predict(client, photo("cat", (1080, 1080)))  # labels now cached
             pred = database.predictions.find_one({"_id": first["id"]})
             user_id, key = pred["user_id"], pred["image_key"]
             import hashlib
 
-            sha = hashlib.sha256(photo("chelsea", (1080, 1080))).hexdigest()
+            sha = hashlib.sha256(photo("cat", (1080, 1080))).hexdigest()
 
             results: dict = {"bench": "inference"}
             for clients in (1, 10, 50):

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from sandbox.photos import jpeg
 from services.cli.client import ApiError, LikelyClient
 from shared.settings import load
 
@@ -57,6 +58,14 @@ def main() -> int:
         for kind, fig in model["backtest"].items():
             if isinstance(fig, dict) and "mae" in fig:
                 print(f"  backtest {kind:<14} MAE {fig['mae']:.1f} likes, Spearman {fig.get('spearman', 0):.2f}")
+    candidates = ("cat", "coffee", "astronaut", "rocket")
+    files = [("image", (f"{name}.jpg", jpeg(name, (1080, 1080)), "image/jpeg")) for name in candidates]
+    ranked = client.request("POST", "/api/v1/predictions", files=files)["predictions"]
+    print("\nwhich of these should I post? (real photographs shipped in packages, ranked)")
+    for p in ranked:
+        labels = ", ".join(lab["name"] for lab in p["labels"] if lab["matched"])[:60] or "(no known label: your mean)"
+        print(f"  {p['rank']}. {p['filename']:<14} {p['likes']:7.1f} likes (80%: {p['likes_range'][0]:.0f}–{p['likes_range'][1]:.0f})"
+              f"  {p['comments'] or 0:5.1f} comments   {labels}")
     print(f"\nLikely is running: web app {s.public_url}  (log in as {EMAIL} / {PASSWORD})")
     print("RabbitMQ management UI http://127.0.0.1:15672 (guest/guest). Ctrl-C stops the stack.")
     return 0

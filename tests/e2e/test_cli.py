@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import new_email
-from tests.support.photos import photo
+from sandbox.photos import jpeg as photo
 
 
 def test_the_cli_journey(stack, tmp_path):
@@ -25,7 +25,7 @@ def test_the_cli_journey(stack, tmp_path):
     assert "logged in" in run("login", email)
     assert "connected @" in run("connect", "--account", "erin")
     assert "run done" in run("train")
-    (tmp_path / "cat.jpg").write_bytes(photo("chelsea"))
+    (tmp_path / "cat.jpg").write_bytes(photo("cat"))
     (tmp_path / "coffee.jpg").write_bytes(photo("coffee"))
     table = run("predict", str(tmp_path / "cat.jpg"), str(tmp_path / "coffee.jpg")).splitlines()
     assert table[0].split()[:4] == ["#", "image", "likes", "comments"]

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from services.cli.client import ApiError
-from tests.support.photos import photo
+from sandbox.photos import jpeg as photo
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def predict(client, *images, model=None):
 
 def test_the_cat_gets_the_label_mean_formula(trained):
     coef = trained.model(coefficients=True)["coefficients"]
-    out = predict(trained, ("cat.jpg", photo("chelsea")), model="label_mean")
+    out = predict(trained, ("cat.jpg", photo("cat")), model="label_mean")
     names = {lab["name"]: lab for lab in out["labels"]}
     assert names["Cat"]["matched"] and "Animal" in names
     matched = [lab for lab in out["labels"] if lab["matched"]]
@@ -51,7 +51,7 @@ def test_the_cat_gets_the_label_mean_formula(trained):
 
 
 def test_the_default_model_answers_with_a_range(trained):
-    out = predict(trained, ("cat.jpg", photo("chelsea")))
+    out = predict(trained, ("cat.jpg", photo("cat")))
     assert out["model_kind"] == trained.model()["kind"]
     lo, hi = out["likes_range"]
     assert lo <= out["likes"] <= hi and out["comments"] is not None
@@ -59,7 +59,7 @@ def test_the_default_model_answers_with_a_range(trained):
 
 def test_several_images_are_ranked_best_first_and_kept_in_history(trained, stack):
     before = trained.request("GET", "/api/v1/predictions")["total"]
-    out = predict(trained, ("cat.jpg", photo("chelsea")), ("rocket.jpg", photo("rocket")), ("coffee.jpg", photo("coffee")))
+    out = predict(trained, ("cat.jpg", photo("cat")), ("rocket.jpg", photo("rocket")), ("coffee.jpg", photo("coffee")))
     ranked = out["predictions"]
     assert [p["rank"] for p in ranked] == [1, 2, 3]
     assert [p["likes"] for p in ranked] == sorted((p["likes"] for p in ranked), reverse=True)
@@ -85,7 +85,7 @@ def test_no_label_matched_falls_back_to_the_mean_and_says_so(trained):
 
 
 def test_another_user_never_reaches_my_uploads_or_predictions(trained, make_client, stack):
-    mine = predict(trained, ("cat.jpg", photo("chelsea")))
+    mine = predict(trained, ("cat.jpg", photo("cat")))
     other = make_client()
     assert other.request("GET", "/api/v1/predictions")["total"] == 0
     with pytest.raises(ApiError) as err:
@@ -95,12 +95,12 @@ def test_another_user_never_reaches_my_uploads_or_predictions(trained, make_clie
     assert requests.get(stack.gateway_url + tampered, timeout=10).status_code == 404
     own = requests.get(f"{stack.gateway_url}/api/v1/predictions/{mine['id']}/image",
                        headers={"Authorization": f"Bearer {trained.token}"}, timeout=10)
-    assert own.status_code == 200 and own.content == photo("chelsea")
+    assert own.status_code == 200 and own.content == photo("cat")
 
 
 @pytest.mark.parametrize("data,code,status", [
     (b"hello, this is text", "not_an_image", 400),
-    (photo("chelsea")[:2000], "truncated_image", 400),
+    (photo("cat")[:2000], "truncated_image", 400),
 ])
 def test_bad_uploads_are_refused_and_nothing_is_kept(trained, data, code, status):
     before = trained.request("GET", "/api/v1/predictions")["total"]
@@ -115,13 +115,13 @@ def test_upload_errors(trained, client):
         trained.request("POST", "/api/v1/predictions", data={"x": "y"})
     assert missing.value.code == "missing_image"
     with pytest.raises(ApiError) as kind:
-        predict(trained, ("cat.jpg", photo("chelsea")), model="nonsense")
+        predict(trained, ("cat.jpg", photo("cat")), model="nonsense")
     assert kind.value.code == "unknown_model_kind"
     with pytest.raises(ApiError) as big:
         predict(trained, ("big.jpg", b"\xff\xd8" + b"0" * (21 * 1024 * 1024)))
     assert big.value.status == 413
     with pytest.raises(ApiError) as untrained:
-        predict(client, ("cat.jpg", photo("chelsea")))
+        predict(client, ("cat.jpg", photo("cat")))
     assert (untrained.value.status, untrained.value.code) == (409, "model_not_trained")
 
 
@@ -131,7 +131,7 @@ def test_an_unresponsive_inferer_gives_503_within_the_timeout(trained, stack):
     try:
         started = time.monotonic()
         with pytest.raises(ApiError) as err:
-            predict(trained, ("cat.jpg", photo("chelsea")))
+            predict(trained, ("cat.jpg", photo("cat")))
         assert err.value.status == 503 and err.value.code == "inferer_unavailable"
         assert time.monotonic() - started < 8
     finally:
@@ -142,10 +142,10 @@ def test_an_unresponsive_inferer_gives_503_within_the_timeout(trained, stack):
 
 
 def test_a_new_model_version_is_used_without_a_restart(trained, sandbox):
-    first = predict(trained, ("cat.jpg", photo("chelsea")))["model_version"]
+    first = predict(trained, ("cat.jpg", photo("cat")))["model_version"]
     trained.request("POST", "/api/v1/model/rebuild")
     deadline = time.monotonic() + 30
     while trained.model()["version"] == first and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.2)  # the inferer checks for a newer version at most once a second
-    assert predict(trained, ("cat.jpg", photo("chelsea")))["model_version"] == first + 1
+    assert predict(trained, ("cat.jpg", photo("cat")))["model_version"] == first + 1

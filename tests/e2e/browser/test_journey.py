@@ -80,7 +80,7 @@ def test_the_whole_journey(page, stack, sandbox, photo):
     shoot(page, "05-home-trained")
 
     # Analyze the cat photograph: preview at once, then numbers and labels
-    cat = photo("chelsea", "cat.jpg")
+    cat = photo("cat", "cat.jpg")
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Analyze image").click()
     chooser.value.set_files(str(cat))
@@ -103,7 +103,7 @@ def test_the_whole_journey(page, stack, sandbox, photo):
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle(), timeout=10_000)
 
     # Several at once give a ranking
-    files = [photo("chelsea", "cat.jpg"), photo("rocket", "rocket.jpg"), photo("coffee", "coffee.jpg")]
+    files = [photo("cat", "cat.jpg"), photo("rocket", "rocket.jpg"), photo("coffee", "coffee.jpg")]
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Analyze image").click()
     chooser.value.set_files([str(f) for f in files])
