@@ -11,19 +11,12 @@ import time
 from pathlib import Path
 
 from sandbox.photos import jpeg
+from services.cli.__main__ import progress_bar
 from services.cli.client import ApiError, LikelyClient
 from shared.settings import load
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL, PASSWORD = "demo@likely.example", "likely-demo-password"
-
-
-def bar(status: dict, width: int = 40) -> str:
-    total = max(status.get("total") or 0, 1)
-    done, failed = status.get("done", 0), status.get("failed", 0)
-    filled = int(width * (done + failed) / total)
-    extra = f", {failed} failed" if failed else ""
-    return f"\r  [{'#' * filled}{'.' * (width - filled)}] {done + failed}/{status.get('total', 0)} {status['state']}{extra}   "
 
 
 def main() -> int:
@@ -45,7 +38,7 @@ def main() -> int:
             raise
         run = {"run_id": exc.body["error"]["run_id"]}
     print(f"training run {run['run_id']}")
-    status = client.wait_for_run(run["run_id"], timeout=900, on_progress=lambda st: print(bar(st), end="", flush=True))
+    status = client.wait_for_run(run["run_id"], timeout=900, on_progress=lambda st: print(progress_bar(st), end="", flush=True))
     print()
     if status["state"] != "done":
         print(f"the run ended {status['state']}: {status.get('reason')}")

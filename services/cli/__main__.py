@@ -73,7 +73,8 @@ def cmd_connect(args):
     print(f"connected @{out['username']}")
 
 
-def _bar(st: dict, width: int = 40) -> str:
+def progress_bar(st: dict, width: int = 40) -> str:
+    """One line, redrawn in place: [####....] done+failed/total state."""
     total = max(st.get("total") or 0, 1)
     n = st.get("done", 0) + st.get("failed", 0)
     filled = int(width * n / total)
@@ -91,7 +92,7 @@ def cmd_train(args):
         run = {"run_id": exc.body["error"]["run_id"]}
         print("a run is already going; following it")
     try:
-        st = c.wait_for_run(run["run_id"], timeout=3600, on_progress=lambda s: print(_bar(s), end="", flush=True))
+        st = c.wait_for_run(run["run_id"], timeout=3600, on_progress=lambda s: print(progress_bar(s), end="", flush=True))
     except KeyboardInterrupt:
         if input("\ncancel the run? [y/N] ").strip().lower() == "y":
             c.cancel(run["run_id"])

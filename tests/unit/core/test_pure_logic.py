@@ -1,0 +1,52 @@
+"""Fast tests of pure logic: message contracts, Instagram parsing, image selection, the bar."""
+from datetime import datetime, timezone
+
+import pytest
+
+from services.cli.__main__ import progress_bar
+from services.ingestor.handler import select_images
+from shared import contracts
+from shared.instagram import Media, parse_timestamp
+
+
+def test_messages_round_trip_through_their_type():
+    msg = contracts.PostDiscovered(run_id="r", user_id="u", media_id="m", media_url="http://x/1.jpg",
+                                   timestamp=datetime(2025, 1, 1, tzinfo=timezone.utc), likes=3, comments=None)
+    assert contracts.decode(msg.TYPE, msg.body()) == msg
+    with pytest.raises(Exception):
+        msg.likes = 4  # frozen
+
+
+@pytest.mark.parametrize("type_name,body", [
+    ("post.discovered.v1", b'{"run_id": "r"}'),
+    ("post.discovered.v1", b'{"run_id": "r", "user_id": "u", "media_id": "m", "media_url": "u", '
+                           b'"timestamp": "2025-01-01T00:00:00Z", "likes": -1}'),
+    ("train.requested.v1", b'{"run_id": "r", "user_id": "u", "surprise": 1}'),
+    ("train.requested.v2", b'{"run_id": "r", "user_id": "u"}'),
+    ("train.requested.v1", b"\xff\xfe"),
+])
+def test_undecodable_messages_are_refused(type_name, body):
+    with pytest.raises(contracts.UndecodableMessage):
+        contracts.decode(type_name, body)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("2024-05-01T12:00:00+0000", datetime(2024, 5, 1, 12, tzinfo=timezone.utc)),
+    ("2024-05-01T14:00:00+0200", datetime(2024, 5, 1, 12, tzinfo=timezone.utc)),
+    ("2024-05-01T12:00:00Z", datetime(2024, 5, 1, 12, tzinfo=timezone.utc)),
+])
+def test_instagram_timestamps(raw, expected):
+    assert parse_timestamp(raw) == expected
+
+
+def test_only_images_and_carousel_covers_are_kept():
+    t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    media = [Media("1", "IMAGE", "u1", t, None, None, 1, 0), Media("2", "VIDEO", "u2", t, None, None, 1, 0),
+             Media("3", "CAROUSEL_ALBUM", "u3", t, None, None, 1, 0), Media("4", "IMAGE", None, t, None, None, 1, 0)]
+    assert [m.id for m in select_images(media)] == ["1", "3"]
+
+
+def test_progress_bar():
+    assert progress_bar({"state": "running", "total": 4, "done": 1, "failed": 1}, width=8) == \
+        "\r[####....] 2/4 running, 1 failed   "
+    assert "0/0 listing" in progress_bar({"state": "listing", "total": 0, "done": 0, "failed": 0})
