@@ -180,9 +180,11 @@ def test_a_dead_instagram_token_is_shown_with_a_reconnect_button(page, stack, sa
         assert page.get_by_role("button", name="Train model").is_visible()
     finally:
         sandbox.unreject("kate")
+    page.locator('#app[aria-busy="false"]').wait_for()
     page.get_by_role("button", name="Disconnect Instagram").click()
-    page.get_by_role("button", name="Connect Instagram").wait_for()
-    assert page.get_by_text("Instagram disconnected").is_visible()
+    page.get_by_role("status").filter(has_text="Instagram disconnected").wait_for()
+    page.get_by_role("button", name="Connect Instagram", exact=True).wait_for()
+    assert page.get_by_text("Not connected.").is_visible()
 
 
 def test_the_callback_page_explains_a_refusal(page, stack):
