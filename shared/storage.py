@@ -29,6 +29,10 @@ def upload_key(user_id: str, upload_id: str, ext: str) -> str:
     return f"users/{_part(user_id)}/uploads/{_part(upload_id)}.{_part(ext)}"
 
 
+def user_prefix(user_id: str) -> str:
+    return f"users/{_part(user_id)}/"
+
+
 def key_owner(key: str) -> str | None:
     parts = key.split("/")
     return parts[1] if len(parts) == 4 and parts[0] == "users" else None
@@ -38,6 +42,7 @@ class ImageStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
+    def delete_prefix(self, prefix: str) -> int: ...
 
 
 class LocalImageStore:
@@ -67,6 +72,17 @@ class LocalImageStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every image under a `users/{id}/` prefix; returns how many."""
+        import shutil
+
+        folder = self._path(prefix.rstrip("/"))
+        if not folder.exists():
+            return 0
+        count = sum(1 for p in folder.rglob("*") if p.is_file())
+        shutil.rmtree(folder)
+        return count
 
 
 class S3ImageStore:
@@ -103,6 +119,15 @@ class S3ImageStore:
             return True
         except ClientError:
             return False
+
+    def delete_prefix(self, prefix: str) -> int:
+        count = 0
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:
+                self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+                count += len(keys)
+        return count
 
 
 def from_settings(settings: Settings | None = None) -> ImageStore:

@@ -117,6 +117,27 @@ def log_out():
     return "", 204
 
 
+@bp.delete("/api/v1/users/me")
+@require_auth
+def delete_account():
+    """Delete the account and everything stored for it: posts, images, models, predictions."""
+    from shared import runs, storage
+
+    d = deps()
+    user = d.db.users.find_one({"_id": g.user_id})
+    if user and user.get("active_run"):
+        run = d.db.runs.find_one({"_id": user["active_run"]})
+        if run:
+            d.progress.set_state(run["_id"], "cancelled")
+            runs.finish(d.db, d.progress, run, "cancelled", reason="The account was deleted.")
+    for collection in ("posts", "models", "predictions", "runs", "oauth_states", "oidc_states"):
+        d.db[collection].delete_many({"user_id": g.user_id})
+    d.store.delete_prefix(storage.user_prefix(g.user_id))
+    d.db.sessions.delete_many({"user_id": g.user_id})  # last: until here, a retry can finish the job
+    d.db.users.delete_one({"_id": g.user_id})
+    return "", 204
+
+
 @bp.get("/api/v1/me")
 @require_auth
 def me():

@@ -42,6 +42,7 @@ def login():
     messages = {
         "expired": "Your session has expired. Please log in again.",
         "logged_out": "You have logged out.",
+        "deleted": "Your account and everything stored for it have been deleted.",
     }
     notice = next((m for k, m in messages.items() if k in request.args), None)
     error = oidc.ERRORS.get(request.args.get("oidc_error", ""), None)

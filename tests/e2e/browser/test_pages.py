@@ -196,3 +196,12 @@ def test_the_callback_page_explains_a_refusal(page, stack):
     assert "cancelled" in page.get_by_role("alert").inner_text()
     page.get_by_role("link", name="Back to Likely").click()
     page.get_by_role("button", name="Connect Instagram").wait_for()
+
+
+def test_delete_account_from_the_home_page(page, stack, mongo_db):
+    email = sign_up(page, stack.gateway_url)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete account").click()
+    page.wait_for_url(re.compile(r".*/login\?deleted"))
+    page.get_by_text("have been deleted").wait_for()
+    assert mongo_db.users.count_documents({"email": email}) == 0

@@ -37,6 +37,9 @@ def test_local_store_round_trip_and_no_escape(tmp_path):
         store.get("users/u1/uploads/missing.jpg")
     with pytest.raises(ValueError):
         store.put("../outside.jpg", b"x", "image/jpeg")
+    store.put("users/u2/uploads/b.jpg", b"other", "image/jpeg")
+    assert store.delete_prefix(storage.user_prefix("u1")) == 1
+    assert not store.exists("users/u1/uploads/a.jpg") and store.exists("users/u2/uploads/b.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +76,9 @@ def test_s3_store_round_trip(s3rver, monkeypatch):
     assert store.exists(key) and store.get(key) == b"\xff\xd8jpeg"
     with pytest.raises(KeyError):
         store.get(storage.upload_key("u1", "nope", "jpg"))
+    store.put(storage.upload_key("u2", "x", "jpg"), b"x", "image/jpeg")
+    assert store.delete_prefix(storage.user_prefix("u1")) == 1
+    assert not store.exists(key) and store.exists(storage.upload_key("u2", "x", "jpg"))
 
 
 def test_s3_store_sends_credentials(s3rver):

@@ -510,8 +510,17 @@
     location.replace("/login?logged_out");
   }
 
+  async function deleteAccount() {
+    if (!confirm("Delete your Likely account and everything stored for it? This cannot be undone.")) return;
+    try { await api("DELETE", "/api/v1/users/me"); } catch (err) { report(err); return; }
+    stopPolling();
+    clearSession();
+    location.replace("/login?deleted");
+  }
+
   async function start() {
     $("log-out").addEventListener("click", logOut);
+    $("delete-account").addEventListener("click", deleteAccount);
     $("ig-connect").addEventListener("click", connectInstagram);
     $("ig-reconnect").addEventListener("click", connectInstagram);
     $("ig-disconnect").addEventListener("click", disconnectInstagram);
