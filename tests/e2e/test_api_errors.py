@@ -18,6 +18,8 @@ PROTECTED = [
     ("GET", "/api/v1/instagram"), ("DELETE", "/api/v1/instagram"), ("POST", "/api/v1/training-runs"),
     ("GET", "/api/v1/training-runs/current"), ("GET", "/api/v1/training-runs/abc"),
     ("POST", "/api/v1/training-runs/abc/cancel"), ("POST", "/api/v1/model/rebuild"), ("GET", "/api/v1/model"),
+    ("POST", "/api/v1/predictions"), ("GET", "/api/v1/predictions"), ("GET", "/api/v1/predictions/abc/image"),
+    ("GET", "/api/v1/me"), ("DELETE", "/api/v1/users/me"),
 ]
 
 
