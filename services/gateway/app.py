@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.gateway import auth, errors, health, instagram_api, predictions, training
+from services.gateway import auth, errors, health, instagram_api, predictions, training, web
 from services.gateway.deps import Deps
 
 
@@ -14,21 +14,6 @@ def create_app(deps: Deps | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_upload_bytes
     app.json.sort_keys = False
     errors.install(app)
-    for bp in (health.bp, auth.bp, instagram_api.bp, training.bp, predictions.bp):
+    for bp in (health.bp, auth.bp, instagram_api.bp, training.bp, predictions.bp, web.bp):
         app.register_blueprint(bp)
-    _register_optional(app)
     return app
-
-
-def _register_optional(app: Flask) -> None:
-    """The web app's blueprint joins when present (it is built separately)."""
-    import importlib
-
-    for name in ("services.gateway.web",):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        app.register_blueprint(module.bp)

@@ -65,20 +65,26 @@ def find_or_create_user(email: str, **fields) -> dict:
     return user
 
 
+def authenticate() -> str:
+    """The user of the request's bearer token (sets g.user_id), or a 401 saying why not."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "Log in first: this route needs an `Authorization: Bearer <token>` header.")
+    session = deps().db.sessions.find_one({"token_hash": _hash_token(token.strip())})
+    if session is None:
+        raise ApiError(401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again.")
+    if session["expires_at"] <= now():
+        raise ApiError(401, "token_expired", "Your session has expired. Log in again.")
+    g.user_id = session["user_id"]
+    g.token_hash = session["token_hash"]
+    return g.user_id
+
+
 def require_auth(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthorized", "Log in first: this route needs an `Authorization: Bearer <token>` header.")
-        session = deps().db.sessions.find_one({"token_hash": _hash_token(token.strip())})
-        if session is None:
-            raise ApiError(401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again.")
-        if session["expires_at"] <= now():
-            raise ApiError(401, "token_expired", "Your session has expired. Log in again.")
-        g.user_id = session["user_id"]
-        g.token_hash = session["token_hash"]
+        authenticate()
         return view(*args, **kwargs)
     return wrapper
 

@@ -8,7 +8,7 @@ import uuid
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
-from services.gateway.auth import deps, require_auth
+from services.gateway.auth import authenticate, deps, require_auth
 from services.gateway.errors import ApiError
 from shared import storage
 from shared.contracts import InferRequest
@@ -142,7 +142,7 @@ def image(prediction_id: str):
         if not ok:
             raise ApiError(404, "image_not_found", "No such image (or the link has expired).")
     else:
-        require_auth(lambda: None)()
+        authenticate()
         if p is None or p["user_id"] != g.user_id:
             raise ApiError(404, "image_not_found", "No such image.")
     try:
