@@ -67,7 +67,7 @@ def rpc_latency(settings, image_key: str, sha: str, user_id: str, clients: int, 
     lock = threading.Lock()
 
     def worker():
-        client = RpcClient(messaging.connect(settings, heartbeat=False))
+        client = RpcClient.from_settings(settings)
         client.call_many([InferRequest(user_id=user_id, image_key=image_key, sha256=sha)], timeout=10)  # warm
         mine = []
         for _ in range(per_client):

@@ -32,6 +32,14 @@ class RpcClient:
         self._waiting: set[str] = set()
         self._replies: dict[str, contracts.InferReply] = {}
 
+    @classmethod
+    def from_settings(cls, settings) -> "RpcClient":
+        """Requests go unconfirmed: a lost one just times out (503, try again), and a confirm
+        would cost a broker round trip on every call."""
+        from shared.messaging import connect
+
+        return cls(connect(settings, heartbeat=False, confirm=False))
+
     def _ensure(self) -> None:
         if self._channel is not None and self.connection.connected:
             return

@@ -27,10 +27,8 @@ _STATUS = {"model_not_trained": 409, "unknown_model_kind": 400, "forbidden": 404
 def _rpc() -> RpcClient:
     local = deps()._local
     client = getattr(local, "rpc", None)
-    if client is None:
-        from shared import messaging
-
-        client = local.rpc = RpcClient(messaging.connect(deps().settings, heartbeat=False))
+    if client is None:  # one per process and thread, like the publisher
+        client = local.rpc = RpcClient.from_settings(deps().settings)
     return client
 
 

@@ -35,7 +35,7 @@ def responder(settings, delays: dict[str, float]):
 def test_replies_come_back_in_request_order(settings):
     worker, thread = responder(settings, {"a": 0.2})
     try:
-        client = RpcClient(messaging.connect(settings, heartbeat=False))
+        client = RpcClient.from_settings(settings)
         reqs = [InferRequest(user_id="u", image_key=k) for k in ("a", "b", "c")]
         assert [r.result["key"] for r in client.call_many(reqs, timeout=10)] == ["a", "b", "c"]
     finally:
@@ -46,7 +46,7 @@ def test_replies_come_back_in_request_order(settings):
 def test_a_late_reply_is_dropped_not_given_to_the_next_request(settings):
     worker, thread = responder(settings, {"slow": 1.5})
     try:
-        client = RpcClient(messaging.connect(settings, heartbeat=False))
+        client = RpcClient.from_settings(settings)
         with pytest.raises(RpcTimeout):
             client.call_many([InferRequest(user_id="u", image_key="slow")], timeout=0.5)
         time.sleep(1.5)  # the slow answer arrives now, while nobody waits for it
@@ -58,7 +58,7 @@ def test_a_late_reply_is_dropped_not_given_to_the_next_request(settings):
 
 
 def test_no_inferer_times_out(settings):
-    client = RpcClient(messaging.connect(settings, heartbeat=False))
+    client = RpcClient.from_settings(settings)
     started = time.monotonic()
     with pytest.raises(RpcTimeout):
         client.call_many([InferRequest(user_id="u", image_key="k")], timeout=1.0)
