@@ -60,19 +60,39 @@ class RpcClient:
         except contracts.UndecodableMessage as exc:
             log.error("undecodable reply: %s", exc)
 
+    def _reset(self) -> None:
+        self._channel = None
+        try:
+            self.connection.close()
+        except Exception:  # noqa: BLE001 - it is already broken
+            pass
+
+    def _send(self, requests: list[contracts.InferRequest], ids: list[str], timeout: float) -> None:
+        # A connection that died while idle (a broker restart) only shows it on use: reconnect
+        # and send again once. Nothing was delivered, so nothing is sent twice.
+        for attempt in (1, 2):
+            try:
+                self._ensure()
+                for cid, req in zip(ids, requests):
+                    self._producer.publish(
+                        req.body(), exchange=topology.RPC, routing_key="infer", type=req.TYPE,
+                        message_id=req.message_id, reply_to=REPLY_TO, correlation_id=cid,
+                        content_type="application/json", content_encoding="utf-8", expiration=timeout,
+                        delivery_mode=1,
+                    )
+                return
+            except Exception:  # noqa: BLE001 - any connection trouble
+                self._reset()
+                if attempt == 2:
+                    raise
+
     def call_many(self, requests: list[contracts.InferRequest], timeout: float) -> list[contracts.InferReply]:
         """Send every request at once, wait for all replies (in order) or raise RpcTimeout."""
+        ids = [uuid.uuid4().hex for _ in requests]
+        self._waiting = set(ids)
+        self._replies = {}
         try:
-            self._ensure()
-            ids = [uuid.uuid4().hex for _ in requests]
-            self._waiting = set(ids)
-            self._replies = {}
-            for cid, req in zip(ids, requests):
-                self._producer.publish(
-                    req.body(), exchange=topology.RPC, routing_key="infer", type=req.TYPE, message_id=req.message_id,
-                    reply_to=REPLY_TO, correlation_id=cid, content_type="application/json",
-                    content_encoding="utf-8", expiration=timeout, delivery_mode=1,
-                )
+            self._send(requests, ids, timeout)
             deadline = time.monotonic() + timeout
             while len(self._replies) < len(ids):
                 remaining = deadline - time.monotonic()
@@ -86,7 +106,7 @@ class RpcClient:
         except RpcTimeout:
             raise
         except Exception as exc:  # the broker went away: the next call reconnects
-            self._channel = None
+            self._reset()
             raise RpcTimeout(f"the inference service is unreachable: {exc.__class__.__name__}") from exc
         finally:
             self._waiting = set()

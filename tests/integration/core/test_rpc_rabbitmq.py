@@ -63,3 +63,15 @@ def test_no_inferer_times_out(settings):
     with pytest.raises(RpcTimeout):
         client.call_many([InferRequest(user_id="u", image_key="k")], timeout=1.0)
     assert time.monotonic() - started < 2
+
+
+def test_a_connection_closed_under_the_client_is_reopened(settings):
+    worker, thread = responder(settings, {})
+    try:
+        client = RpcClient.from_settings(settings)
+        assert client.call_many([InferRequest(user_id="u", image_key="a")], timeout=10)[0].ok
+        client.connection.connection.transport.sock.close()  # as if the broker had restarted while idle
+        assert client.call_many([InferRequest(user_id="u", image_key="b")], timeout=10)[0].result == {"key": "b"}
+    finally:
+        worker.should_stop = True
+        thread.join(10)
