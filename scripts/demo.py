@@ -31,14 +31,9 @@ def main() -> int:
     client.log_in(EMAIL, PASSWORD)
     ig = client.connect_instagram("demo")
     print(f"connected Instagram account @{ig['username']} (token valid until {ig['expires_at']})")
-    try:
-        run = client.train()
-    except ApiError as exc:
-        if exc.code != "run_active":
-            raise
-        run = {"run_id": exc.body["error"]["run_id"]}
-    print(f"training run {run['run_id']}")
-    status = client.wait_for_run(run["run_id"], timeout=900, on_progress=lambda st: print(progress_bar(st), end="", flush=True))
+    run_id, _ = client.train_or_follow()
+    print(f"training run {run_id}")
+    status = client.wait_for_run(run_id, timeout=900, on_progress=lambda st: print(progress_bar(st), end="", flush=True))
     print()
     if status["state"] != "done":
         print(f"the run ended {status['state']}: {status.get('reason')}")

@@ -39,16 +39,6 @@ for i = 6, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
 return 1
 """
 
-# Move a run to a new state only if it is in one of the expected states. ARGV: new, expected...
-_TRANSITION = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {0, ''} end
-for i = 2, #ARGV do
-  if state == ARGV[i] then redis.call('HSET', KEYS[1], 'state', ARGV[1]); return {1, ARGV[1]} end
-end
-return {0, state}
-"""
-
 LIVE_STATES = ("listing", "running", "building")
 TERMINAL_STATES = ("done", "cancelled", "failed")
 
@@ -81,7 +71,6 @@ class Progress:
         self.ttl = ttl_seconds
         self._record = client.register_script(_RECORD)
         self._restore = client.register_script(_RESTORE)
-        self._transition = client.register_script(_TRANSITION)
 
     def start(self, run_id: str, user_id: str, state: str, total: int = 0) -> None:
         pipe = self.r.pipeline()
@@ -109,10 +98,6 @@ class Progress:
             self.r.expire(run_key(run_id), self.ttl)
             self.r.expire(seen_key(run_id), self.ttl)
         return bool(created)
-
-    def transition(self, run_id: str, new_state: str, *expected: str) -> tuple[bool, str]:
-        ok, state = self._transition(keys=[run_key(run_id)], args=[new_state, *expected])
-        return bool(ok), _s(state)
 
     def set_state(self, run_id: str, state: str) -> None:
         if self.r.exists(run_key(run_id)):

@@ -84,18 +84,14 @@ def progress_bar(st: dict, width: int = 40) -> str:
 
 def cmd_train(args):
     c = _client(args)
-    try:
-        run = c.train()
-    except ApiError as exc:
-        if exc.code != "run_active":
-            raise
-        run = {"run_id": exc.body["error"]["run_id"]}
+    run_id, following = c.train_or_follow()
+    if following:
         print("a run is already going; following it")
     try:
-        st = c.wait_for_run(run["run_id"], timeout=3600, on_progress=lambda s: print(progress_bar(s), end="", flush=True))
+        st = c.wait_for_run(run_id, timeout=3600, on_progress=lambda s: print(progress_bar(s), end="", flush=True))
     except KeyboardInterrupt:
         if input("\ncancel the run? [y/N] ").strip().lower() == "y":
-            c.cancel(run["run_id"])
+            c.cancel(run_id)
             print("cancelled")
         return
     print()

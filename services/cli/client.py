@@ -64,6 +64,15 @@ class LikelyClient:
     def train(self) -> dict:
         return self.request("POST", "/api/v1/training-runs")
 
+    def train_or_follow(self) -> tuple[str, bool]:
+        """Start a run, or follow the one already going: (run id, whether it was already going)."""
+        try:
+            return self.train()["run_id"], False
+        except ApiError as exc:
+            if exc.code != "run_active":
+                raise
+            return exc.body["error"]["run_id"], True
+
     def run(self, run_id: str = "current") -> dict:
         return self.request("GET", f"/api/v1/training-runs/{run_id}")
 

@@ -43,6 +43,16 @@ class Deps:
         return TokenCipher(self.settings)
 
     @property
+    def rpc(self):
+        """This thread's RPC client (the inferer); like the publisher, never shared."""
+        from shared.rpc import RpcClient
+
+        client = getattr(self._local, "rpc", None)
+        if client is None:
+            client = self._local.rpc = RpcClient.from_settings(self.settings)
+        return client
+
+    @property
     def publisher(self) -> messaging.Publisher:
         pub = getattr(self._local, "publisher", None)
         if pub is None:

@@ -14,7 +14,7 @@ from shared import storage
 from shared.contracts import InferRequest
 from shared.labeling import ImageRejected, load_image
 from shared.model import KINDS
-from shared.rpc import RpcClient, RpcTimeout
+from shared.rpc import RpcTimeout
 from shared.runs import now
 
 bp = Blueprint("predictions", __name__)
@@ -22,14 +22,6 @@ MAX_IMAGES = 10
 URL_TTL = 3600
 # inferer error code -> HTTP status
 _STATUS = {"model_not_trained": 409, "unknown_model_kind": 400, "forbidden": 404, "image_not_found": 404}
-
-
-def _rpc() -> RpcClient:
-    local = deps()._local
-    client = getattr(local, "rpc", None)
-    if client is None:  # one per process and thread, like the publisher
-        client = local.rpc = RpcClient.from_settings(deps().settings)
-    return client
 
 
 def _signature(upload_id: str, user_id: str, expires: int) -> str:
@@ -60,7 +52,8 @@ def _read_images() -> list[tuple[bytes, object]]:
         if len(data) > limit:
             raise ApiError(413, "image_too_large", f"{name} is larger than {limit // (1024 * 1024)} MB.")
         try:
-            intake = load_image(data, max_bytes=limit, max_pixels=deps().settings.max_image_pixels)
+            # A full check (a 1/8-scale JPEG decode still reads every byte); the inferer decodes for itself.
+            intake = load_image(data, max_bytes=limit, max_pixels=deps().settings.max_image_pixels, draft=32)
         except ImageRejected as exc:
             raise ApiError(413 if exc.code == "image_too_large" else 400, exc.code, f"{name}: {exc.message}") from None
         out.append((data, intake))
@@ -94,7 +87,7 @@ def create():
     requests_ = [InferRequest(user_id=g.user_id, image_key=key, sha256=sha, model_kind=kind,
                               deadline=time.time() + timeout) for _, key, sha in stored]
     try:
-        replies = _rpc().call_many(requests_, timeout)
+        replies = d.rpc.call_many(requests_, timeout)
     except RpcTimeout as exc:
         raise ApiError(503, "inferer_unavailable", f"The prediction service did not answer in time ({exc}). Try again.") from None
     for reply in replies:

@@ -69,7 +69,9 @@ def _process(msg: PostDiscovered, *, db: Database, store, labeler, fetch) -> Non
     from shared.labeling import load_image
 
     data = fetch(msg.media_url)
-    intake = load_image(data)  # rejects non-images before anything is stored
+    # Rejects non-images before anything is stored. Only the format and hash are needed here
+    # (the labeler decodes for itself), so JPEGs are decoded at 1/8 scale.
+    intake = load_image(data, draft=32)
     key = storage.instagram_key(msg.user_id, msg.media_id, intake.ext)
     store.put(key, data, f"image/{intake.format.lower()}")
     result = labeler.label(data)

@@ -59,9 +59,3 @@ def test_missing_run_is_reported_and_restore_is_idempotent(progress):
     assert progress.restore(run_id, "user-1", "running", 3, [], []) is False  # never overwrites
     assert progress.record(run_id, "a", "done")[0] == "duplicate"
     assert progress.record(run_id, "c", "done")[0] == "complete"
-
-
-def test_transition_only_from_expected_states(progress):
-    run_id = new_run(progress, 1)
-    assert progress.transition(run_id, "building", "listing") == (False, "running")
-    assert progress.transition(run_id, "cancelled", "running", "building") == (True, "cancelled")
