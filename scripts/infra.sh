@@ -41,8 +41,13 @@ mongo_up() {
 }
 
 mongo_down() {
+  # Wait for the exit (it flushes for a few seconds): an `up` right after must not find the
+  # port still open and reuse a server that is going away.
   if [ -f "$VAR/run/mongo.pid" ]; then
-    kill "$(cat "$VAR/run/mongo.pid")" 2>/dev/null || true
+    pid=$(cat "$VAR/run/mongo.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
     rm -f "$VAR/run/mongo.pid"
   fi
 }
