@@ -23,6 +23,8 @@ class TrainingPost:
     likes: int
     comments: int | None
     labels: tuple[tuple[str, float], ...]  # (name, confidence 0-100)
+    #: Instagram's media_product_type ("FEED", "REELS", ...); None when unknown. A feature.
+    product_type: str | None = None
 
 
 def to_days(ts: datetime) -> float:
