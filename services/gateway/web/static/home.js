@@ -248,7 +248,7 @@
       return;
     }
     const summary = el("dl", { class: "facts", id: "model-facts" },
-      el("div", {}, el("dt", {}, "Trained on"), el("dd", { id: "model-posts" }, `${fmt(m.posts)} posts`)),
+      el("div", {}, el("dt", {}, "Trained on"), el("dd", { id: "model-posts" }, `${fmt(m.posts)} posts` + (m.likes_hidden ? ` (${fmt(m.likes_hidden)} left out: likes hidden)` : ""))),
       el("div", {}, el("dt", {}, "Trained"), el("dd", { id: "model-when" }, when(m.trained_at))),
       el("div", {}, el("dt", {}, "Labels known"), el("dd", {}, fmt(m.labels))),
       el("div", {}, el("dt", {}, "Predicting with"), el("dd", { title: m.selection || "" }, KIND_NAMES[m.kind] || m.kind)),
