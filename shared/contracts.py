@@ -45,6 +45,7 @@ class PostDiscovered(Message):
     caption: str | None = None
     permalink: str | None = None
     media_type: str = "IMAGE"
+    product_type: str | None = None  # Instagram's media_product_type (FEED, REELS, ...)
     likes: int = Field(ge=0)
     comments: int | None = Field(default=None, ge=0)
 

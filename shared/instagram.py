@@ -1,8 +1,13 @@
 """Client for the Instagram API with Instagram Login (and the project's sandbox of it).
 
-Errors come as `{"error": {message, type, code, fbtrace_id}}`. Throttling (codes 4, 17, 32,
-613, or HTTP 429) is retried with exponential back-off; a rejected token raises
-`TokenRejected`, which fails a run with a reason the user can read.
+It reads every shape Meta documents or is known to return (docs/instagram.md lists them,
+tests/unit/instagram holds the documented examples): the code exchange and /me wrapped in
+`{"data": [...]}` (documented) or flat (seen), user ids as strings or numbers, permissions
+as a comma-separated string or a list. Errors come as `{"error": {message, type, code,
+error_subcode, is_transient, fbtrace_id}}`. Throttling (codes 4, 17, 32, 613, HTTP 429) and
+transient errors are retried with exponential back-off; a rejected token raises
+`TokenRejected`, which fails a run with a reason the user can read. The usage headers
+(`X-App-Usage`, `X-Business-Use-Case-Usage`) space requests out before Instagram throttles.
 """
 from __future__ import annotations
 
@@ -15,20 +20,31 @@ from urllib.parse import urlencode
 
 import requests
 
+from shared.instagram_usage import parse_usage, pause_for
 from shared.settings import Settings, load
 
 log = logging.getLogger(__name__)
 
 THROTTLE_CODES = {4, 17, 32, 613}
-MEDIA_FIELDS = "id,caption,media_type,media_url,permalink,timestamp,like_count,comments_count"
+TRANSIENT_CODES = {1, 2}  # "API Unknown" / "API Service": temporary, retry
+TOKEN_CODES = {102, 190}  # the session or access token is invalid, expired or revoked
+MEDIA_FIELDS = ("id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,timestamp,"
+                "like_count,comments_count")
 
 
 class InstagramError(Exception):
-    def __init__(self, message: str, *, code: int | None = None, status: int | None = None):
+    def __init__(self, message: str, *, code: int | None = None, status: int | None = None,
+                 subcode: int | None = None, transient: bool = False, trace_id: str | None = None,
+                 retry_after: float | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
+        self.subcode = subcode
+        self.transient = transient
+        self.trace_id = trace_id  # fbtrace_id: what Meta's support asks for
+        self.retry_after = retry_after
+        self.detail = message  # Instagram's own words, without our prefix
 
 
 class TokenRejected(InstagramError):
@@ -44,6 +60,7 @@ class Token:
     access_token: str
     expires_at: datetime | None
     user_id: str | None = None
+    permissions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,8 +71,47 @@ class Media:
     timestamp: datetime
     caption: str | None
     permalink: str | None
-    like_count: int
+    like_count: int | None  # None: not returned (the owner hid like counts)
     comments_count: int | None
+    thumbnail_url: str | None = None
+    product_type: str | None = None  # media_product_type: FEED, REELS, STORY, AD
+
+    @property
+    def image_url(self) -> str | None:
+        """The picture to label: a VIDEO's (reels too) thumbnail; an IMAGE's or a carousel's
+        media_url (a carousel's is its cover, the first child)."""
+        return self.thumbnail_url if self.media_type == "VIDEO" else self.media_url
+
+
+def _id(value) -> str | None:
+    """An id as a string, whether Instagram sent it as a number or a string."""
+    return None if value is None or value == "" else str(value)
+
+
+def _permissions(value) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else (value or [])
+    return tuple(p.strip() for p in items if isinstance(p, str) and p.strip())
+
+
+def unwrap(body: dict, key: str) -> dict:
+    """The object holding `key`: the body itself (flat) or its first `data` entry (wrapped)."""
+    if key in body:
+        return body
+    data = body.get("data")
+    if isinstance(data, list) and data and isinstance(data[0], dict) and key in data[0]:
+        return data[0]
+    if isinstance(data, dict) and key in data:
+        return data
+    raise InstagramError(f"Instagram answered without {key!r}: {', '.join(sorted(body)) or 'an empty object'}")
+
+
+def parse_media(item: dict) -> Media:
+    return Media(
+        id=str(item["id"]), media_type=item.get("media_type", "IMAGE"), media_url=item.get("media_url"),
+        timestamp=parse_timestamp(item["timestamp"]), caption=item.get("caption"), permalink=item.get("permalink"),
+        like_count=_int_or_none(item.get("like_count")), comments_count=_int_or_none(item.get("comments_count")),
+        thumbnail_url=item.get("thumbnail_url"), product_type=item.get("media_product_type"),
+    )
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -68,10 +124,12 @@ def parse_timestamp(value: str) -> datetime:
 
 class InstagramClient:
     def __init__(self, settings: Settings | None = None, session: requests.Session | None = None,
-                 sleep=time.sleep):
+                 sleep=time.sleep, clock=time.monotonic):
         self.s = settings or load()
         self.http = session or requests.Session()
         self.sleep = sleep
+        self.clock = clock
+        self._resume_at = 0.0  # clock time before which no request goes out (usage headers)
 
     # --- OAuth -------------------------------------------------------------------------------
     def authorize_url(self, redirect_uri: str, state: str) -> str:
@@ -86,7 +144,8 @@ class InstagramClient:
             "client_id": self.s.instagram_client_id, "client_secret": self.s.instagram_client_secret,
             "grant_type": "authorization_code", "redirect_uri": redirect_uri, "code": code,
         })
-        return Token(data["access_token"], None, str(data.get("user_id", "")) or None)
+        token = unwrap(data, "access_token")
+        return Token(token["access_token"], None, _id(token.get("user_id")), _permissions(token.get("permissions")))
 
     def long_lived(self, short_token: str) -> Token:
         data = self._request("GET", f"{self.s.instagram_graph_url}/access_token", params={
@@ -103,7 +162,10 @@ class InstagramClient:
 
     # --- Graph -------------------------------------------------------------------------------
     def me(self, token: str) -> dict:
-        return self._request("GET", f"{self._graph()}/me", params={"fields": "user_id,username", "access_token": token})
+        """{"user_id", "username", "id"} of the token's account (ids as strings)."""
+        body = unwrap(self._request("GET", f"{self._graph()}/me",
+                                    params={"fields": "user_id,username", "access_token": token}), "username")
+        return {**body, "user_id": _id(body.get("user_id") or body.get("id")), "id": _id(body.get("id"))}
 
     def media(self, token: str, page_size: int = 100) -> Iterator[Media]:
         """Every media item of the user, following the cursors to the last page."""
@@ -112,13 +174,7 @@ class InstagramClient:
         while url:
             page = self._request("GET", url, params=params)
             for item in page.get("data", []):
-                yield Media(
-                    id=str(item["id"]), media_type=item.get("media_type", "IMAGE"),
-                    media_url=item.get("media_url"), timestamp=parse_timestamp(item["timestamp"]),
-                    caption=item.get("caption"), permalink=item.get("permalink"),
-                    like_count=int(item.get("like_count") or 0),
-                    comments_count=None if item.get("comments_count") is None else int(item["comments_count"]),
-                )
+                yield parse_media(item)
             # `paging.next` carries every parameter, the `after` cursor included; the last page has none.
             url, params = (page.get("paging") or {}).get("next"), None
 
@@ -128,14 +184,32 @@ class InstagramClient:
 
     @staticmethod
     def _token(data: dict) -> Token:
-        expires_in = data.get("expires_in")
-        expires_at = (datetime.fromtimestamp(time.time() + int(expires_in), timezone.utc)
+        data = unwrap(data, "access_token")
+        expires_in = _int_or_none(data.get("expires_in"))
+        expires_at = (datetime.fromtimestamp(time.time() + expires_in, timezone.utc)
                       if expires_in else None)
-        return Token(data["access_token"], expires_at)
+        return Token(data["access_token"], expires_at, _id(data.get("user_id")), _permissions(data.get("permissions")))
+
+    def _wait_for_quota(self) -> None:
+        wait = self._resume_at - self.clock()
+        if wait > 0:
+            log.info("Instagram usage is high: waiting %.1fs before the next request", wait)
+            self.sleep(wait)
+
+    def _note_usage(self, headers) -> float:
+        """Remember the pause the usage headers ask for; returns it (seconds)."""
+        pause = pause_for(parse_usage(headers), slow_above=self.s.instagram_slow_above,
+                          slow_delay=self.s.instagram_slow_delay, full_pause=self.s.instagram_full_pause)
+        if pause > self.s.instagram_max_pause:
+            raise Throttled(f"Instagram asks us to wait {pause / 60:.0f} minutes before the next request; try again later",
+                            retry_after=pause)
+        self._resume_at = self.clock() + pause if pause > 0 else 0.0
+        return pause
 
     def _request(self, method: str, url: str, **kwargs) -> dict:
         delay = self.s.instagram_backoff
         for attempt in range(self.s.instagram_retries + 1):
+            self._wait_for_quota()
             try:
                 resp = self.http.request(method, url, timeout=self.s.instagram_timeout, **kwargs)
             except requests.RequestException as exc:
@@ -145,19 +219,48 @@ class InstagramClient:
             except ValueError:
                 body = {}
             error = body.get("error") if isinstance(body, dict) else None
+            if error is None and isinstance(body, dict) and "error_type" in body:
+                # api.instagram.com's OAuth errors: {"error_type", "code" (the HTTP status), "error_message"}
+                error = {"message": body.get("error_message"), "type": body["error_type"]}
             if resp.ok and not error:
+                self._note_usage(resp.headers)
                 return body
-            code = error.get("code") if isinstance(error, dict) else None
-            message = (error or {}).get("message") if isinstance(error, dict) else None
-            message = message or f"HTTP {resp.status_code}"
-            if resp.status_code == 429 or code in THROTTLE_CODES:
+            exc = _error(resp.status_code, error)
+            if resp.status_code == 429 or exc.code in THROTTLE_CODES or exc.transient:
+                pause = self._note_usage(resp.headers)
                 if attempt < self.s.instagram_retries:
-                    log.warning("Instagram throttled (code %s), retrying in %.1fs", code, delay)
-                    self.sleep(delay)
+                    log.warning("Instagram throttled (code %s, trace %s), retrying in %.1fs", exc.code, exc.trace_id, max(delay, pause))
+                    if pause < delay:
+                        self.sleep(delay - pause)  # the usage pause, if any, is waited out before the next try
                     delay *= 2
                     continue
-                raise Throttled(f"Instagram is throttling requests: {message}", code=code, status=resp.status_code)
-            if code == 190 or resp.status_code in (401, 403) or (isinstance(error, dict) and error.get("type") == "OAuthException"):
-                raise TokenRejected(f"Instagram rejected the access token: {message}", code=code, status=resp.status_code)
-            raise InstagramError(f"Instagram error: {message}", code=code, status=resp.status_code)
+                raise Throttled(f"Instagram is throttling requests: {exc.detail}", code=exc.code, status=exc.status,
+                                subcode=exc.subcode, transient=True, trace_id=exc.trace_id)
+            raise exc
         raise AssertionError("unreachable")
+
+
+def _error(status: int, error) -> InstagramError:
+    """The exception for an error response (`error` is the body's "error" member, if any)."""
+    err = error if isinstance(error, dict) else {}
+    code, subcode = _int_or_none(err.get("code")), _int_or_none(err.get("error_subcode"))
+    message = err.get("message") or (error if isinstance(error, str) else None) or f"HTTP {status}"
+    trace = err.get("fbtrace_id")
+    transient = bool(err.get("is_transient")) or code in TRANSIENT_CODES
+    kind = InstagramError
+    if code in TOKEN_CODES or (code is None and status in (401, 403)):
+        kind = TokenRejected
+    prefix = {TokenRejected: "Instagram rejected the access token", InstagramError: "Instagram error"}[kind]
+    detail = f" (trace {trace})" if trace else ""
+    exc = kind(f"{prefix}: {message}{detail}", code=code, status=status, subcode=subcode, transient=transient,
+               trace_id=trace)
+    exc.detail = message
+    return exc
+
+
+def _int_or_none(value) -> int | None:
+    """An integer Instagram sent as a number or a numeric string; None when absent or not one."""
+    try:
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return None

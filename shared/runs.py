@@ -100,7 +100,7 @@ def status(db: Database, progress: Progress, run: dict) -> dict:
     return {
         "run_id": run["_id"], "state": state, "total": total, "done": done_n, "failed": failed_n,
         "started_at": _iso(run.get("started_at")), "finished_at": _iso(run.get("finished_at")),
-        "reason": run.get("reason"),
+        "reason": run.get("reason"), "likes_hidden": run.get("likes_hidden"),
     }
 
 

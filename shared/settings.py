@@ -86,6 +86,10 @@ class Settings:
     instagram_retries: int = setting("LIKELY_INSTAGRAM_RETRIES", 5, "Retries of a throttled Instagram request")
     instagram_page_size: int = setting("LIKELY_INSTAGRAM_PAGE_SIZE", 100, "Media per page when listing a user's posts")
     instagram_backoff: float = setting("LIKELY_INSTAGRAM_BACKOFF", 1.0, "First back-off after throttling, seconds (doubles)")
+    instagram_slow_above: float = setting("LIKELY_INSTAGRAM_SLOW_ABOVE", 80.0, "Usage (percent of any quota in X-App-Usage / X-Business-Use-Case-Usage) above which requests are spaced out")
+    instagram_slow_delay: float = setting("LIKELY_INSTAGRAM_SLOW_DELAY", 2.0, "Pause between requests near 100% usage, seconds (grows linearly from 0 at LIKELY_INSTAGRAM_SLOW_ABOVE)")
+    instagram_full_pause: float = setting("LIKELY_INSTAGRAM_FULL_PAUSE", 300.0, "Pause at 100% usage when the header gives no reset time, seconds")
+    instagram_max_pause: float = setting("LIKELY_INSTAGRAM_MAX_PAUSE", 900.0, "Longest pause a worker waits out; a longer reset fails the request as throttled")
     # sandbox
     sandbox_port: int = setting("LIKELY_SANDBOX_PORT", 8100, "Port of the Instagram sandbox")
     sandbox_accounts: str = setting("LIKELY_SANDBOX_ACCOUNTS", str(Path(DATA_DIR) / "sandbox" / "accounts"), "Folder of sandbox accounts")

@@ -23,6 +23,7 @@ os.environ.update({
     "LIKELY_IMAGE_DIR": os.path.join(_TMP, "images"),
     "LIKELY_SECRET_KEY": "kN3o2xZBVK0mXyRLi4mJ9Hqg4nEYJrZQy7LqgJ3p2uE=",
     "LIKELY_INSTAGRAM_BACKOFF": "0.05",
+    "LIKELY_INSTAGRAM_FULL_PAUSE": "0.2",  # the sandbox's throttling says 100% used
     "LIKELY_INSTAGRAM_CLIENT_ID": "likely-test",
     "LIKELY_INSTAGRAM_CLIENT_SECRET": "likely-test-secret",
 })

@@ -5,7 +5,9 @@
 
 A post: {"id", "caption", "media_type" (IMAGE | VIDEO | CAROUSEL_ALBUM), "timestamp"
 (ISO 8601, e.g. "2025-03-01T18:04:00+0000"), "like_count", "comments_count", and
-"file" (IMAGE, VIDEO), "children": [files] (CAROUSEL_ALBUM), "thumbnail" (VIDEO)}.
+"file" (IMAGE, VIDEO), "children": [files] (CAROUSEL_ALBUM), "thumbnail" (VIDEO)}; optional
+"media_product_type" (default REELS for a VIDEO, FEED otherwise). "like_count": null means the
+owner hid like counts: the API then omits the field.
 Other keys (e.g. "source" in the demo account) are kept and ignored by the server.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Iterable, Mapping
 ACCOUNT_FILE = "account.json"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MEDIA_TYPES = ("IMAGE", "VIDEO", "CAROUSEL_ALBUM")
+PRODUCT_TYPES = ("FEED", "REELS", "STORY", "AD")
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S+0000"
 
 
@@ -84,7 +87,10 @@ def validate_post(post: Mapping) -> dict:
         raise AccountError(f"post {p['id']}: no timestamp")
     ts = p["timestamp"]
     p["timestamp"] = format_timestamp(ts if isinstance(ts, datetime) else parse_timestamp(str(ts)))
-    p["like_count"] = int(p.get("like_count", 0))
+    likes = p.get("like_count", 0)
+    p["like_count"] = None if likes is None else int(likes)  # None: the owner hid like counts
+    if p.get("media_product_type") not in (None, *PRODUCT_TYPES):
+        raise AccountError(f"post {p['id']}: media_product_type {p['media_product_type']!r} not one of {PRODUCT_TYPES}")
     p["comments_count"] = int(p.get("comments_count", 0))
     if mt == "CAROUSEL_ALBUM":
         if not p.get("children"):

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Flask, Response, jsonify, redirect, request, send_file
+from flask import Flask, Response, g, jsonify, redirect, request, send_file
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
@@ -62,6 +62,16 @@ THROTTLE_MESSAGES = {
 }
 THROTTLE_STATUS = {4: 400, 17: 400, 32: 400, 613: 429}
 FAULT_MODES = ("broken", "truncated", "html", "404", "slow")
+#: Response shapes: the first of each is what Meta documents (the default), the others what
+#: Instagram is known to return. Chosen through POST /_sandbox/shapes.
+SHAPES = {
+    "token": ("wrapped", "flat"),  # code exchange: {"data": [{...}]} or {...}
+    "user_id": ("string", "number"),  # code exchange user_id
+    "permissions": ("string", "list"),  # code exchange: "a,b" or ["a", "b"]
+    "me": ("wrapped", "flat"),  # GET /me: {"data": [{...}]} or {...}
+}
+DOCUMENTED = {k: v[0] for k, v in SHAPES.items()}
+USAGE_METRICS = ("call_count", "total_cputime", "total_time")
 BROKEN_BYTES = b"this is not an image: the sandbox was told to break it\n" * 8
 
 
@@ -124,6 +134,7 @@ class AccountControl:
     added_posts: list = field(default_factory=list)
     added_files: dict = field(default_factory=dict)  # file name -> bytes
     stats: dict = field(default_factory=lambda: {"me": 0, "media_list": 0, "media_item": 0, "files": 0, "throttled": 0, "rejected": 0, "token": 0})
+    usage: dict = field(default_factory=dict)  # "app" / "business" -> the usage headers' numbers
 
     def as_json(self) -> dict:
         return {
@@ -133,6 +144,7 @@ class AccountControl:
             "faults": self.faults,
             "added_posts": [p["id"] for p in self.added_posts],
             "stats": dict(self.stats),
+            "usage": dict(self.usage),
         }
 
 
@@ -141,6 +153,7 @@ class Control:
         self.lock = threading.RLock()
         self.accounts: dict[str, AccountControl] = {}
         self.used_codes: set[str] = set()
+        self.shapes: dict[str, str] = dict(DOCUMENTED)
 
     def get(self, name: str) -> AccountControl:
         with self.lock:
@@ -150,6 +163,7 @@ class Control:
         with self.lock:
             if name is None:
                 self.accounts.clear()
+                self.shapes = dict(DOCUMENTED)
             else:
                 self.accounts.pop(name, None)
 
@@ -275,13 +289,14 @@ def create_app(accounts_dir, client_id: str, client_secret: str, *, public_url: 
             elif f == "timestamp":
                 out["timestamp"] = post["timestamp"]
             elif f == "like_count":
-                out["like_count"] = int(post["like_count"])
+                if post.get("like_count") is not None:  # None: the owner hid like counts (field omitted)
+                    out["like_count"] = int(post["like_count"])
             elif f == "comments_count":
                 out["comments_count"] = int(post["comments_count"])
             elif f == "username":
                 out["username"] = acct.username
             elif f == "media_product_type":
-                out["media_product_type"] = "REELS" if mt == "VIDEO" else "FEED"
+                out["media_product_type"] = post.get("media_product_type") or ("REELS" if mt == "VIDEO" else "FEED")
             elif f == "is_comment_enabled":
                 out["is_comment_enabled"] = True
             elif f == "owner":
@@ -314,6 +329,7 @@ def create_app(accounts_dir, client_id: str, client_secret: str, *, public_url: 
         if acct is None or acct.user_id != claims.user_id:
             raise IGError("Error validating access token: The user has not authorized application.", 190, subcode=458)
         ctl = control.get(acct.name)
+        g.sandbox_account = (acct, ctl)  # its usage headers go on the response
         if ctl.reject_all or (ctl.reject_before is not None and claims.iat < ctl.reject_before):
             ctl.stats["rejected"] += 1
             raise IGError("Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.", 190, subcode=460)
@@ -326,9 +342,19 @@ def create_app(accounts_dir, client_id: str, client_secret: str, *, public_url: 
             ctl.throttle_remaining -= 1
             ctl.stats["throttled"] += 1
             code, status = ctl.throttle_code, ctl.throttle_status
-        usage = json.dumps({"call_count": 100, "total_cputime": 20, "total_time": 25})
+        headers = {} if ctl.usage else {"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 20, "total_time": 25})}
         raise IGError(THROTTLE_MESSAGES.get(code, "Rate limit reached"), code, status=status, transient=True,
-                      headers={"X-App-Usage": usage})
+                      headers=headers)
+
+    @app.after_request
+    def usage_headers(resp: Response) -> Response:
+        acct, ctl = g.get("sandbox_account", (None, None))
+        if ctl is not None and ctl.usage.get("app"):
+            resp.headers["X-App-Usage"] = json.dumps(ctl.usage["app"])
+        if ctl is not None and ctl.usage.get("business"):
+            resp.headers["X-Business-Use-Case-Usage"] = json.dumps(
+                {acct.user_id: [{"type": "instagram", **ctl.usage["business"]}]})
+        return resp
 
     def require(name: str, source=None) -> str:
         v = (source if source is not None else request.args).get(name)
@@ -441,8 +467,11 @@ Choose the account to log in with; it is approved at once.</p>
         control.get(acct.name).stats["token"] += 1
         token = signer.issue(acct.name, acct.user_id, "short")
         perms = [p for p in claims.extra.get("s", "").split(",") if p]
-        return jsonify({"access_token": token, "user_id": int(acct.user_id) if acct.user_id.isdigit() else acct.user_id,
-                        "permissions": perms})
+        shapes = control.shapes
+        body = {"access_token": token,
+                "user_id": int(acct.user_id) if shapes["user_id"] == "number" and acct.user_id.isdigit() else acct.user_id,
+                "permissions": perms if shapes["permissions"] == "list" else ",".join(perms)}
+        return jsonify({"data": [body]} if shapes["token"] == "wrapped" else body)
 
     def long_lived(acct: Account, ctl: AccountControl):
         ctl.stats["token"] += 1
@@ -499,7 +528,7 @@ Choose the account to log in with; it is approved at once.</p>
             elif f == "name":
                 out["name"] = acct.username
         out["id"] = acct.user_id
-        return jsonify(out)
+        return jsonify({"data": [out]} if control.shapes["me"] == "wrapped" else out)
 
     def list_media(node: str):
         _, acct, ctl = check_token(bearer())
@@ -612,7 +641,7 @@ Choose the account to log in with; it is approved at once.</p>
                     return Response(
                         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>@{html.escape(acct.username)}</title></head>"
                         f"<body><img alt='{html.escape(p.get('caption') or '')}' src='/media/{acct.name}/{html.escape(first)}' width='540'>"
-                        f"<p>{html.escape(p.get('caption') or '')}</p><p>{p['like_count']} likes, {p['comments_count']} comments</p></body></html>",
+                        f"<p>{html.escape(p.get('caption') or '')}</p><p>{'likes hidden' if p['like_count'] is None else str(p['like_count']) + ' likes'}, {p['comments_count']} comments</p></body></html>",
                         mimetype="text/html")
         return Response("Not Found", status=404, mimetype="text/plain")
 
@@ -654,6 +683,53 @@ Choose the account to log in with; it is approved at once.</p>
     def ctl_reset_all():
         control.reset()
         return jsonify({"reset": True})
+
+    @app.get("/_sandbox/shapes")
+    def ctl_shapes():
+        return jsonify(control.shapes)
+
+    @app.post("/_sandbox/shapes")
+    def ctl_set_shapes():
+        b = body()
+        for key, value in b.items():
+            if key not in SHAPES or value not in SHAPES[key]:
+                raise ControlError(f"shapes are {', '.join(f'{k}: {v}' for k, v in SHAPES.items())}")
+        with control.lock:
+            control.shapes = {**control.shapes, **b}
+        return jsonify(control.shapes)
+
+    @app.delete("/_sandbox/shapes")
+    def ctl_documented_shapes():
+        with control.lock:
+            control.shapes = dict(DOCUMENTED)
+        return jsonify(control.shapes)
+
+    @app.post("/_sandbox/accounts/<name>/usage")
+    def ctl_usage(name):
+        acct = ctl_account(name)
+        b = body()
+        usage = {}
+        for kind in ("app", "business"):
+            numbers = b.get(kind)
+            if numbers is None:
+                continue
+            allowed = USAGE_METRICS + (("estimated_time_to_regain_access",) if kind == "business" else ())
+            if not isinstance(numbers, dict) or any(k not in allowed or not isinstance(v, (int, float)) or v < 0
+                                                    for k, v in numbers.items()):
+                raise ControlError(f"{kind} must be an object of non-negative numbers among {list(allowed)}")
+            usage[kind] = {k: numbers.get(k, 0) for k in allowed}
+        if set(b) - {"app", "business"}:
+            raise ControlError("body may hold app and business only")
+        with control.lock:
+            control.get(acct.name).usage = usage
+        return jsonify(state(acct))
+
+    @app.delete("/_sandbox/accounts/<name>/usage")
+    def ctl_clear_usage(name):
+        acct = ctl_account(name)
+        with control.lock:
+            control.get(acct.name).usage = {}
+        return jsonify(state(acct))
 
     @app.post("/_sandbox/accounts/<name>/reset")
     def ctl_reset(name):

@@ -99,6 +99,19 @@ class SandboxServer:
     def clear_faults(self, account: str) -> dict:
         return self._ok("DELETE", f"/_sandbox/accounts/{account}/faults")
 
+    def shapes(self, **shapes) -> dict:
+        """Choose response shapes (see server.SHAPES); none given: back to the documented ones."""
+        if not shapes:
+            return self._ok("DELETE", "/_sandbox/shapes")
+        return self._ok("POST", "/_sandbox/shapes", shapes)
+
+    def usage(self, account: str, app: dict | None = None, business: dict | None = None) -> dict:
+        """Serve these usage headers (percent numbers) on the account's Graph responses; none: stop."""
+        if app is None and business is None:
+            return self._ok("DELETE", f"/_sandbox/accounts/{account}/usage")
+        return self._ok("POST", f"/_sandbox/accounts/{account}/usage",
+                        {k: v for k, v in (("app", app), ("business", business)) if v is not None})
+
     def add_post(self, account: str, **post) -> dict:
         return self._ok("POST", f"/_sandbox/accounts/{account}/posts", post)
 

@@ -17,15 +17,26 @@ log = logging.getLogger(__name__)
 
 
 def training_posts(db: Database, user_id: str) -> list[TrainingPost]:
-    """Every stored post of the user (not only this run's: the seed lost older posts)."""
+    """Every stored post of the user (not only this run's: the seed lost older posts), but never
+    one without a like count (hidden likes are not zero likes)."""
     cursor = db.posts.find({"user_id": user_id, "labels": {"$exists": True}},
-                           {"media_id": 1, "timestamp": 1, "likes": 1, "comments": 1, "labels": 1})
+                           {"media_id": 1, "timestamp": 1, "likes": 1, "comments": 1, "labels": 1, "product_type": 1})
     return [
         TrainingPost(media_id=p["media_id"], timestamp=p["timestamp"], likes=int(p["likes"]),
                      comments=None if p.get("comments") is None else int(p["comments"]),
-                     labels=tuple((lab["name"], float(lab["confidence"])) for lab in p.get("labels", [])))
-        for p in cursor
+                     labels=tuple((lab["name"], float(lab["confidence"])) for lab in p.get("labels", [])),
+                     product_type=p.get("product_type"))
+        for p in cursor if p.get("likes") is not None
     ]
+
+
+def likes_hidden(db: Database, user_id: str, run: dict | None) -> int:
+    """How many of the user's posts were left out of training because their likes are hidden,
+    as the run's listing counted them (a rebuild: the latest listing's count)."""
+    if run is None or "likes_hidden" not in run:
+        run = db.runs.find_one({"user_id": user_id, "likes_hidden": {"$exists": True}}, {"likes_hidden": 1},
+                               sort=[("started_at", -1)])
+    return int((run or {}).get("likes_hidden") or 0)
 
 
 def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progress: Progress,
@@ -50,6 +61,7 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
             if run:
                 runs.finish(db, progress, run, "done", reason=str(exc))
             return "not_enough_posts"
+        doc = {**doc, "likes_hidden": likes_hidden(db, msg.user_id, run)}
         outcome = _store(db, msg.user_id, source, doc, labelers=sorted(db.posts.distinct("labeler", {"user_id": msg.user_id})))
     if run:
         finished = runs.finish(db, progress, run, "done", expected=("running", "building"))

@@ -96,6 +96,7 @@ def model_summary(model: dict, with_coefficients: bool) -> dict:
         "posts": model.get("training_size"), "labels": model.get("labels"), "top_labels": model.get("top_labels", []),
         "mean_likes": model.get("mean_likes"), "mean_comments": model.get("mean_comments"),
         "backtest": model.get("backtest"), "selection": model.get("selection"), "labelers": model.get("labelers", []),
+        "likes_hidden": int(model.get("likes_hidden") or 0),  # posts left out: their like counts are hidden
     }
     if with_coefficients:
         out["coefficients"] = coefficients(model)

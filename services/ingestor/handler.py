@@ -14,12 +14,22 @@ from shared.progress import Progress
 
 log = logging.getLogger(__name__)
 
-IMAGE_TYPES = ("IMAGE", "CAROUSEL_ALBUM")
+LABELLED_TYPES = ("IMAGE", "CAROUSEL_ALBUM", "VIDEO")
 
 
-def select_images(media: Iterable[Media]) -> list[Media]:
-    """Images only: IMAGE posts, and carousels by their cover (the first image) when it is one."""
-    return [m for m in media if m.media_type in IMAGE_TYPES and m.media_url]
+def select_images(media: Iterable[Media]) -> tuple[list[Media], int]:
+    """The posts to train on, labelled from a picture: IMAGE posts, carousels by their cover,
+    VIDEO (reels included) by their thumbnail; and how many were left out because their like
+    count is hidden (a missing count is not zero likes)."""
+    usable, hidden = [], 0
+    for m in media:
+        if m.media_type not in LABELLED_TYPES or not m.image_url:
+            continue
+        if m.like_count is None:
+            hidden += 1
+        else:
+            usable.append(m)
+    return usable, hidden
 
 
 def handle_train(msg: TrainRequested, delivery: Delivery, *, db: Database, progress: Progress,
@@ -52,7 +62,7 @@ def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_tok
         runs.finish(db, progress, run, "failed", reason="Instagram is not connected: connect it, then train again.")
         return None
     try:
-        images = select_images(list_media(token))
+        images, likes_hidden = select_images(list_media(token))
     except TokenRejected as exc:
         runs.finish(db, progress, run, "failed",
                     reason=f"Instagram rejected the connection ({exc.message}). Reconnect Instagram, then train again.")
@@ -64,17 +74,19 @@ def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_tok
         raise Retry(str(exc)) from exc
     stored = {p["media_id"] for p in db.posts.find({"user_id": run["user_id"]}, {"media_id": 1})}
     new = [m for m in images if m.id not in stored]
-    log.info("run %s: %d images, %d new", run["_id"], len(images), len(new))
+    log.info("run %s: %d posts, %d new, %d with likes hidden", run["_id"], len(images), len(new), likes_hidden)
     if not new:
+        db.runs.update_one({"_id": run["_id"]}, {"$set": {"likes_hidden": likes_hidden}})
         runs.finish(db, progress, run, "done", reason="No new posts: the model is up to date.")
         return None
     posts = [{
-        "run_id": run["_id"], "user_id": run["user_id"], "media_id": m.id, "media_url": m.media_url,
+        "run_id": run["_id"], "user_id": run["user_id"], "media_id": m.id, "media_url": m.image_url,
         "timestamp": m.timestamp, "caption": m.caption, "permalink": m.permalink, "media_type": m.media_type,
-        "likes": m.like_count, "comments": m.comments_count,
+        "product_type": m.product_type, "likes": m.like_count, "comments": m.comments_count,
     } for m in new]
     # Mongo first (the durable record), then Redis; a cancel in between wins (the update fails).
-    running = runs.transition(db, run["_id"], "running", ("listing",), total=len(posts), media=posts)
+    running = runs.transition(db, run["_id"], "running", ("listing",), total=len(posts), media=posts,
+                              likes_hidden=likes_hidden)
     if running is None:
         return None
     progress.set_running(run["_id"], run["user_id"], len(posts))

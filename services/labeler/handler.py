@@ -79,6 +79,7 @@ def _process(msg: PostDiscovered, *, db: Database, store, labeler, fetch) -> Non
         {"user_id": msg.user_id, "media_id": msg.media_id},
         {"$set": {
             "run_id": msg.run_id, "timestamp": msg.timestamp, "caption": msg.caption, "permalink": msg.permalink,
+            "media_type": msg.media_type, "product_type": msg.product_type,
             "likes": msg.likes, "comments": msg.comments, "image_key": key, "labeler": result.labeler,
             "labels": result.to_dicts(), "sha256": intake.sha256, "labeled_at": runs.now(),
         }},

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from services.builder.handler import handle_build
+from services.builder.handler import handle_build, training_posts
 from services.ingestor.handler import handle_train
 from services.labeler.handler import handle_post
 from shared import runs
@@ -51,10 +51,15 @@ class ColourLabeler:
         return LabelResult(self.id, (Label(name, 90.0, ("Colour",)), Label("Colour", 90.0)))
 
 
-def media(i: int, colour: str, likes: int, kind="IMAGE") -> Media:
-    return Media(id=f"m{i}", media_type=kind, media_url=f"http://images.test/{colour}/{i}",
+def media(i: int, colour: str, likes: int | None, kind="IMAGE", thumbnail=True) -> Media:
+    """A post; a VIDEO's media_url is a video file, its thumbnail (if any) the coloured image."""
+    image = f"http://images.test/{colour}/{i}"
+    video = kind == "VIDEO"
+    return Media(id=f"m{i}", media_type=kind, media_url=image + ".mp4" if video else image,
                  timestamp=T0 + timedelta(days=i), caption=f"post {i}", permalink=None,
-                 like_count=likes, comments_count=likes // 10)
+                 like_count=likes, comments_count=(likes or 0) // 10,
+                 thumbnail_url=image if video and thumbnail else None,
+                 product_type="REELS" if video else "FEED")
 
 
 def fetch(url: str) -> bytes:
@@ -108,9 +113,11 @@ def test_ingestor_keeps_new_images_and_publishes_one_message_each(world):
              media(4, "red", 120)]
     world.db.posts.insert_one({"user_id": world.user, "media_id": "m4", "likes": 120})  # stored earlier
     run = world.start_run(items)
-    assert run["state"] == "running" and run["total"] == 2
-    assert [m.media_id for m in world.posts_sent()] == ["m1", "m3"]
-    assert world.progress.get(run["_id"]).total == 2
+    assert run["state"] == "running" and run["total"] == 3
+    sent = world.posts_sent()
+    assert [m.media_id for m in sent] == ["m1", "m2", "m3"]
+    assert sent[1].media_url == "http://images.test/blue/2" and sent[1].product_type == "REELS"  # the thumbnail
+    assert world.progress.get(run["_id"]).total == 3
 
 
 def test_ingestor_replay_republishes_the_same_posts(world):
@@ -124,8 +131,8 @@ def test_ingestor_replay_republishes_the_same_posts(world):
 
 
 def test_no_new_posts_finishes_at_once(world):
-    run = world.start_run([media(1, "blue", 1, "VIDEO")])
-    assert run["state"] == "done" and world.posts_sent() == []
+    run = world.start_run([media(1, "blue", 1, "VIDEO", thumbnail=False), media(2, "red", None)])
+    assert run["state"] == "done" and world.posts_sent() == [] and run["likes_hidden"] == 1
     assert world.db.users.find_one({"_id": world.user})["active_run"] is None
 
 
@@ -207,6 +214,21 @@ def test_builder_fits_all_posts_by_the_reports_formula_and_finishes_once(world):
     # label_mean by the report: Red = mean(300, 100, 200) = 200, Green = 40 -> (200 + 40) / 2
     out = predict(models[0], [("Red", 99.0), ("Green", 99.0)], kind="label_mean")
     assert out["likes"] == pytest.approx(120.0)
+
+
+def test_hidden_likes_never_train_and_are_counted_on_the_run_and_the_model(world):
+    items = [media(1, "red", 100), media(2, "red", None), media(3, "green", 40, "VIDEO"), media(4, "blue", None)]
+    run = world.start_run(items)
+    assert [m.media_id for m in world.posts_sent()] == ["m1", "m3"] and run["likes_hidden"] == 2
+    for m in world.posts_sent():
+        world.label(m)
+    assert world.db.posts.find_one({"user_id": world.user, "media_id": "m3"})["product_type"] == "REELS"
+    assert handle_build(world.builds_sent()[0], FIRST, db=world.db, progress=world.progress) == "built"
+    model = world.db.models.find_one({"user_id": world.user})
+    assert model["training_size"] == 2 and model["likes_hidden"] == 2
+    assert runs.status(world.db, world.progress, world.db.runs.find_one({"_id": run["_id"]}))["likes_hidden"] == 2
+    posts = training_posts(world.db, world.user)
+    assert {p.media_id: p.product_type for p in posts} == {"m1": "FEED", "m3": "REELS"}
 
 
 def test_builder_leaves_no_model_for_a_cancelled_run(world):

@@ -43,7 +43,7 @@ def connect(sb, account="alice"):
     r = requests.post(f"{sb.url}/oauth/access_token", data={
         "client_id": CID, "client_secret": SECRET, "grant_type": "authorization_code", "redirect_uri": CB, "code": q["code"][0]})
     assert r.status_code == 200, r.text
-    short = r.json()
+    short = r.json()["data"][0]
     r = requests.get(f"{sb.url}/access_token", params={
         "grant_type": "ig_exchange_token", "client_secret": SECRET, "access_token": short["access_token"]})
     assert r.status_code == 200, r.text
@@ -65,9 +65,9 @@ def all_pages(sb, token, limit):
 
 def test_oauth_round_trip_me_and_refresh(sb):
     short, token = connect(sb)
-    me = requests.get(f"{sb.url}/v21.0/me", params={"fields": "user_id,username", "access_token": token}).json()
-    assert me["username"] == "alice" and str(short["user_id"]) == me["user_id"]
-    assert requests.get(f"{sb.url}/me", params={"fields": "username", "access_token": token}).json()["username"] == "alice"
+    me = requests.get(f"{sb.url}/v21.0/me", params={"fields": "user_id,username", "access_token": token}).json()["data"][0]
+    assert me["username"] == "alice" and short["user_id"] == me["user_id"]
+    assert requests.get(f"{sb.url}/me", params={"fields": "username", "access_token": token}).json()["data"][0]["username"] == "alice"
     r = requests.get(f"{sb.url}/refresh_access_token", params={"grant_type": "ig_refresh_token", "access_token": token})
     assert r.status_code == 200 and r.json()["expires_in"] == 5184000
     assert requests.get(f"{sb.url}/v21.0/me", params={"access_token": r.json()["access_token"]}).status_code == 200

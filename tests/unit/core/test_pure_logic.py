@@ -39,11 +39,15 @@ def test_instagram_timestamps(raw, expected):
     assert parse_timestamp(raw) == expected
 
 
-def test_only_images_and_carousel_covers_are_kept():
+def test_images_carousel_covers_and_video_thumbnails_are_kept_hidden_likes_counted():
     t = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    media = [Media("1", "IMAGE", "u1", t, None, None, 1, 0), Media("2", "VIDEO", "u2", t, None, None, 1, 0),
-             Media("3", "CAROUSEL_ALBUM", "u3", t, None, None, 1, 0), Media("4", "IMAGE", None, t, None, None, 1, 0)]
-    assert [m.id for m in select_images(media)] == ["1", "3"]
+    media = [Media("1", "IMAGE", "u1", t, None, None, 1, 0), Media("2", "VIDEO", "u2.mp4", t, None, None, 1, 0),
+             Media("3", "CAROUSEL_ALBUM", "u3", t, None, None, 1, 0), Media("4", "IMAGE", None, t, None, None, 1, 0),
+             Media("5", "VIDEO", "u5.mp4", t, None, None, 1, 0, thumbnail_url="u5.jpg", product_type="REELS"),
+             Media("6", "IMAGE", "u6", t, None, None, None, 0)]
+    usable, hidden = select_images(media)
+    assert [(m.id, m.image_url) for m in usable] == [("1", "u1"), ("3", "u3"), ("5", "u5.jpg")]
+    assert hidden == 1  # post 6: no like count is not zero likes
 
 
 def test_progress_bar():

@@ -82,10 +82,19 @@ def test_code_exchange_errors(env):
     assert "expired" in err(c.post("/oauth/access_token", data={**form, "code": expired}))["message"]
     ok = c.post("/oauth/access_token", data=form)
     assert ok.status_code == 200
-    body = ok.get_json()
-    assert set(body) == {"access_token", "user_id", "permissions"} and body["permissions"] == ["instagram_business_basic"]
+    body = ok.get_json()  # the documented shape: wrapped, user_id a string, permissions a string
+    assert list(body) == ["data"] and set(body["data"][0]) == {"access_token", "user_id", "permissions"}
+    assert body["data"][0]["permissions"] == "instagram_business_basic" and isinstance(body["data"][0]["user_id"], str)
     again = c.post("/oauth/access_token", data=form)
     assert again.status_code == 400 and "used" in err(again)["message"]
+    # the shape Instagram is also known to answer with: flat, user_id a number, permissions a list
+    assert c.post("/_sandbox/shapes", json={"token": "flat", "user_id": "number", "permissions": "list"}).status_code == 200
+    assert c.post("/_sandbox/shapes", json={"token": "round"}).status_code == 400
+    code = parse_qs(urlsplit(c.get("/oauth/authorize", query_string=auth_params(account="alice")).headers["Location"]).query)["code"][0]
+    flat = c.post("/oauth/access_token", data={**form, "code": code}).get_json()
+    assert set(flat) == {"access_token", "user_id", "permissions"} and flat["permissions"] == ["instagram_business_basic"]
+    assert isinstance(flat["user_id"], int)
+    assert c.delete("/_sandbox/shapes").get_json()["token"] == "wrapped"
 
 
 def test_fields_and_media_types(env):
@@ -127,9 +136,12 @@ def test_paging_limits_and_cursors(env):
 def test_me_and_tokens(env):
     c, _ = env
     tok = long_token(c)
-    me = c.get("/v21.0/me", query_string={"fields": "user_id,username", "access_token": tok}).get_json()
+    me = c.get("/v21.0/me", query_string={"fields": "user_id,username", "access_token": tok}).get_json()["data"][0]
     assert me["username"] == "alice" and me["user_id"] == me["id"]
+    assert c.get("/me", headers={"Authorization": f"Bearer {tok}"}).get_json() == {"data": [{"id": me["id"]}]}
+    c.post("/_sandbox/shapes", json={"me": "flat"})
     assert c.get("/me", headers={"Authorization": f"Bearer {tok}"}).get_json() == {"id": me["id"]}
+    c.post("/_sandbox/reset")
     assert c.get("/v21.0/me").status_code == 400
     bad = c.get("/v21.0/me", query_string={"access_token": tok + "x"})
     assert bad.status_code == 400 and err(bad)["code"] == 190
