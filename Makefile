@@ -5,7 +5,7 @@ PIP   := .venv/bin/pip
 VAR   := $(or $(LIKELY_DATA_DIR),$(CURDIR)/var)
 LABELERS ?= 2
 
-.PHONY: install demo up down test test-unit test-integration test-e2e bench clean
+.PHONY: install demo up down test test-unit test-deploy test-integration test-e2e bench clean
 
 # Everything the project needs, idempotent: system packages, the .venv, generated assets.
 install: .venv/.installed node_modules/.installed $(VAR)/.assets
@@ -45,6 +45,11 @@ test: install
 
 test-unit: install
 	$(PY) -m pytest -q tests/unit
+
+# deploy/: kustomize overlays rendered and validated, docker-compose.yml against its schema.
+test-deploy: install
+	bash scripts/infra.sh up
+	$(PY) -m pytest -q tests/deploy
 
 bench: install
 	bash scripts/infra.sh up
