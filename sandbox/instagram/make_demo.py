@@ -7,8 +7,10 @@ scikit-learn; see PROVENANCE.md): each post is a distinct crop / flip / exposure
 variation at 1080x1080 or 1080x1350 JPEG. Like counts depend on what the photo shows (people
 and the cat do best, objects and textures worst), grow with time (the audience triples over
 the two years), have a small weekday and hour effect and multiplicative log-normal noise;
-comments are roughly proportional to likes with their own noise. Everything comes from one
-fixed seed, so two runs write the same account. A run that finds a complete account made by
+comments are roughly proportional to likes with their own noise. Like a real account today it
+holds reels (VIDEO, media_product_type REELS, with a thumbnail) and posts whose like counts the
+owner hid (like_count null: the API omits it). Everything comes from one fixed seed, so two
+runs write the same account. A run that finds a complete account made by
 the same recipe does nothing.
 """
 from __future__ import annotations
@@ -31,7 +33,7 @@ from PIL import Image, ImageEnhance, ImageOps
 
 from .accounts import default_user_id, format_timestamp, load_account, post_files, write_account
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 SEED = 20241104
 N_POSTS = 72
 START = datetime(2024, 11, 4, tzinfo=timezone.utc)
@@ -39,6 +41,8 @@ END = datetime(2026, 10, 30, tzinfo=timezone.utc)
 MARKER = ".complete"
 N_CAROUSEL = 5
 N_VIDEO = 3
+N_MORE_REELS = 3  # photos posted as reels (chosen after the rest, with their own seed)
+N_LIKES_HIDDEN = 2  # posts whose owner hid the like count
 BASE_LIKES = 60.0
 GROWTH = 3.0  # newest posts get ~3x the likes of the oldest, all else equal
 LIKE_NOISE = 0.30  # sigma of the log-normal noise on likes
@@ -87,7 +91,7 @@ SOURCES: tuple[Source, ...] = (
 )
 WEEKDAY = (0.95, 1.0, 1.0, 1.0, 1.05, 1.12, 1.12)  # Mon..Sun
 HOURS = np.array([0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 0.9, 0.8, 0.9, 1.2, 1.1, 0.9, 0.9, 1.0, 1.3, 1.8, 2.0, 2.0, 1.6, 1.0, 0.5])
-# A minimal MP4 header (ftyp + free box): Likely skips videos, so any small file will do.
+# A minimal MP4 header (ftyp + free box): Likely labels a video from its thumbnail, so any small file will do.
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x10free" + b"likely-demo!"
 
 
@@ -236,10 +240,28 @@ def build(n_posts: int = N_POSTS) -> tuple[list[dict], dict[str, bytes], dict]:
         post.update({"caption": caption, "like_count": likes, "comments_count": comments,
                      "source": src.key, "expected_likes": round(expected, 1)})
         posts.append(post)
+    reels_and_hidden(posts, files)
     meta = {"seed": SEED, "recipe_version": RECIPE_VERSION,
             "sources": {s.key: {"package": s.package, "path": f"{s.module}/{s.path}", "shows": s.shows,
                                 "likes_effect": s.likes, "comments_effect": s.comments} for s in SOURCES}}
     return posts, files, meta
+
+
+def reels_and_hidden(posts: list[dict], files: dict[str, bytes]) -> None:
+    """Turn a few photo posts into reels (the photo becomes the reel's thumbnail) and hide the
+    like count of a few others. A generator of its own, so every other post stays as it was."""
+    rng = np.random.default_rng(SEED + 1)
+    photos = [i for i, p in enumerate(posts) if p["media_type"] == "IMAGE"]
+    picked = [photos[int(i)] for i in rng.choice(len(photos), size=N_MORE_REELS + N_LIKES_HIDDEN, replace=False)]
+    for i in picked[:N_MORE_REELS]:
+        post = posts[i]
+        post.update(media_type="VIDEO", thumbnail=post["file"], file=f"{post['id']}.mp4")
+        files[post["file"]] = VIDEO_BYTES
+    for post in posts:
+        if post["media_type"] == "VIDEO":
+            post["media_product_type"] = "REELS"
+    for i in picked[N_MORE_REELS:]:
+        posts[i]["like_count"] = None
 
 
 def is_complete(folder: Path, recipe: str) -> bool:
@@ -283,12 +305,13 @@ def make_demo(accounts_dir: str | Path, name: str = "demo", force: bool = False,
 
 def summary(folder: Path) -> str:
     acct = load_account(folder.parent, folder.name)
-    likes = [p["like_count"] for p in acct.posts]
+    likes = [p["like_count"] for p in acct.posts if p["like_count"] is not None]
+    hidden = len(acct.posts) - len(likes)
     comments = [p["comments_count"] for p in acct.posts]
     kinds = {k: sum(p["media_type"] == k for p in acct.posts) for k in ("IMAGE", "CAROUSEL_ALBUM", "VIDEO")}
     ts = sorted(p["timestamp"] for p in acct.posts)
     return (f"{len(acct.posts)} posts {kinds}, {ts[0]} .. {ts[-1]}, likes {min(likes)}..{max(likes)} "
-            f"(median {int(np.median(likes))}), comments {min(comments)}..{max(comments)}")
+            f"(median {int(np.median(likes))}, {hidden} hidden), comments {min(comments)}..{max(comments)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,6 +143,17 @@ class SandboxServer:
         raise RuntimeError("authorize did not redirect")
 
 
+def trainable_posts(accounts_dir, account: str) -> list[dict]:
+    """The posts of an account folder that Likely trains on: those with a picture (an IMAGE, a
+    carousel's cover, a VIDEO's thumbnail) and a like count (not hidden)."""
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(accounts_dir) / account / "account.json").read_text())
+    return [p for p in data["posts"] if p.get("like_count") is not None
+            and (p["media_type"] in ("IMAGE", "CAROUSEL_ALBUM") or p.get("thumbnail"))]
+
+
 def tiny_jpeg(seed: int, size: tuple[int, int] = (64, 64)) -> bytes:
     """A small, valid JPEG whose bytes depend on seed."""
     import io

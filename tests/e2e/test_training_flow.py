@@ -2,19 +2,17 @@
 MongoDB, with the real offline labeler and the Instagram sandbox."""
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
+from sandbox.instagram.testing import trainable_posts
 from services.cli.client import ApiError
 
 
 def image_posts(sandbox, account: str) -> list[dict]:
-    data = json.loads((Path(sandbox.accounts_dir) / account / "account.json").read_text())
-    return [p for p in data["posts"] if p["media_type"] in ("IMAGE", "CAROUSEL_ALBUM")]
+    return trainable_posts(sandbox.accounts_dir, account)
 
 
 def label_mean_by_the_report(posts: list[dict]) -> dict:
@@ -41,8 +39,10 @@ def test_full_run_over_the_demo_account(make_client, sandbox, mongo_db):
 
     model = client.model(coefficients=True)
     assert model["posts"] == len(expected) and model["version"] == 1
+    assert model["likes_hidden"] == status["likes_hidden"] == 2  # the demo's posts with hidden likes: left out
     stored = list(mongo_db.posts.find({"run_id": started["run_id"]}))
     assert len(stored) == len(expected)
+    assert sum(p["product_type"] == "REELS" for p in stored) == 6  # reels, labelled from their thumbnails
     assert all(p["labeler"].startswith("offline-") for p in stored)
     names = {lab["name"] for p in stored for lab in p["labels"]}
     assert {"Cat", "Person", "Coffee"} <= names  # what drives the demo account's likes is seen

@@ -3,12 +3,11 @@ an expired session, a dead Instagram token."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
+from sandbox.instagram.testing import trainable_posts
 from services.cli.client import LikelyClient
 from tests.conftest import new_email
 from tests.e2e.browser.conftest import connect_instagram, log_in, shoot, sign_up, token_of
@@ -16,8 +15,7 @@ from tests.e2e.conftest import PASSWORD
 
 
 def image_ids(sandbox, account: str) -> list[str]:
-    data = json.loads((Path(sandbox.accounts_dir) / account / "account.json").read_text())
-    return [p["id"] for p in data["posts"] if p["media_type"] in ("IMAGE", "CAROUSEL_ALBUM")]
+    return [p["id"] for p in trainable_posts(sandbox.accounts_dir, account)]
 
 
 def test_log_in_page_errors_next_to_the_fields_and_keyboard_use(page, stack):

@@ -29,6 +29,9 @@ def test_demo_shape(demo):
     ts = sorted(parse_timestamp(p["timestamp"]) for p in posts)
     assert ts[-1] - ts[0] > timedelta(days=600)
     assert {p["source"] for p in posts} == {s.key for s in SOURCES}
+    reels = [p for p in posts if p["media_type"] == "VIDEO"]
+    assert len(reels) == 6 and all(p["media_product_type"] == "REELS" and p["thumbnail"].endswith(".jpg") for p in reels)
+    assert sum(p["like_count"] is None for p in posts) == 2  # likes hidden by the owner
     # every file exists; every image is a distinct 1080-wide JPEG
     from PIL import Image
     digests = set()
@@ -45,7 +48,7 @@ def test_demo_shape(demo):
 
 def test_demo_counts_depend_on_content_and_time(demo):
     _, acct = demo
-    posts = sorted(acct.posts, key=lambda p: p["timestamp"])
+    posts = sorted((p for p in acct.posts if p["like_count"] is not None), key=lambda p: p["timestamp"])
     likes = np.array([p["like_count"] for p in posts], dtype=float)
     by_src = {s.key: np.mean([p["like_count"] for p in posts if p["source"] == s.key]) for s in SOURCES}
     assert min(by_src["astronaut"], by_src["chelsea"]) > 2 * max(by_src["clock"], by_src["coins"], by_src["brick"])
