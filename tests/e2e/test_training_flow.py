@@ -137,3 +137,23 @@ def test_a_rejected_token_fails_the_run_with_a_reason(make_client, sandbox):
         assert client.instagram()["valid"] is False
     finally:
         sandbox.unreject("frank")
+
+
+def test_journey_with_the_other_known_shapes_hidden_likes_and_usage_headers(make_client, sandbox):
+    """The same journey when Instagram answers flat (user_id a number, permissions a list, /me
+    flat) rather than as documented, and reports 90% of its quota used."""
+    from sandbox.instagram.testing import sample_account
+
+    sample_account(sandbox.accounts_dir, "kim", n_posts=6)
+    sandbox.add_post("kim", like_count=None, comments_count=1, copy_of=image_posts(sandbox, "kim")[0]["id"])
+    sandbox.shapes(token="flat", user_id="number", permissions="list", me="flat")
+    sandbox.usage("kim", app={"call_count": 90, "total_time": 40, "total_cputime": 40})
+    try:
+        client = make_client("kim")
+        assert client.instagram()["username"] == sandbox.state("kim")["username"]
+        status = client.wait_for_run(client.train()["run_id"], timeout=120)
+    finally:
+        sandbox.shapes()
+        sandbox.usage("kim")
+    assert status["state"] == "done" and status["total"] == len(image_posts(sandbox, "kim")) == 6
+    assert status["likes_hidden"] == 1 and client.model()["likes_hidden"] == 1
