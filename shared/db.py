@@ -20,7 +20,10 @@ def client(settings: Settings | None = None) -> MongoClient:
     key = (os.getpid(), s.mongo_url)
     with _lock:
         if key not in _clients:
-            _clients[key] = MongoClient(s.mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True)
+            # timeoutMS bounds every operation (pymongo's client-side operation timeout), so a
+            # server that stops answering is an error within seconds, never a hang.
+            ms = int(s.mongo_timeout * 1000)
+            _clients[key] = MongoClient(s.mongo_url, serverSelectionTimeoutMS=ms, timeoutMS=ms, tz_aware=True)
         return _clients[key]
 
 

@@ -2,14 +2,18 @@
 
 Handlers hold the logic. A handler takes a decoded message and its collaborators and
 returns normally when the work is durable (→ ack). It raises:
-  * `Retry`    – a transient failure: requeue; the quorum queue's delivery limit ends it;
+  * `Retry`    – a transient failure: try again after the next delay of LIKELY_RETRY_DELAYS,
+                 through a retry queue of the broker (the worker does not wait);
   * `Reject`   – a permanent failure: dead-letter now;
-any other exception counts as transient. An undecodable delivery is dead-lettered at once.
+any other exception counts as transient. `Delivery.last_attempt` tells the handler when no
+retry is left (it then records the failure itself, or the message goes to `.dead` and the
+janitor accounts for it). An undecodable delivery is dead-lettered at once.
 Connections are opened per process (after fork) and never shared across threads.
 """
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -31,31 +35,49 @@ class Reject(Exception):
     """Permanent failure: dead-letter the message (no retry can fix it)."""
 
 
-def connect(settings: Settings | None = None, *, heartbeat: bool = True, confirm: bool = True) -> Connection:
+# kombu's retry policies (Connection.ensure): how hard a publisher tries before it raises.
+# Workers may wait a little for the broker; the gateway answers 503 within 2 s instead.
+WORKER_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.5, "interval_step": 1.0, "interval_max": 2.0}
+EDGE_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.0, "interval_step": 0.2, "interval_max": 0.2}
+
+ATTEMPT_HEADER = "x-likely-attempt"  # how many delayed retries this message has had
+ERROR_HEADER = "x-likely-error"  # why it was retried or dead-lettered
+QUEUE_HEADER = "x-likely-queue"  # the work queue it was dead-lettered from
+
+
+def connect(settings: Settings | None = None, *, heartbeat: bool = True, confirm: bool = True,
+            retry_policy: dict | None = None, connect_timeout: float = 5) -> Connection:
     """A new connection. Publishing-only connections go without heartbeats: nothing would
     drive them while idle, and the broker would close them; a dead one is reopened on publish.
-    Without `confirm` publishes are not confirmed: only for replies nobody must keep."""
+    Without `confirm` publishes are not confirmed: only for replies nobody must keep.
+    `retry_policy` bounds how long (re)connecting may take (kombu's failover options)."""
     s = settings or load()
     return Connection(
         s.amqp_url,
         heartbeat=s.amqp_heartbeat if heartbeat else 0,
-        transport_options={"confirm_publish": confirm, "confirm_timeout": s.confirm_timeout},
-        connect_timeout=5,
+        transport_options={"confirm_publish": confirm, "confirm_timeout": s.confirm_timeout, **(retry_policy or {})},
+        connect_timeout=connect_timeout,
     )
 
 
 class Publisher:
-    """Publishes contract messages, persistent and confirmed, to their route in the topology."""
+    """Publishes contract messages, persistent and confirmed, to their route in the topology.
 
-    def __init__(self, connection: Connection, settings: Settings | None = None):
+    A broker that went away is reconnected to by kombu (`retry_policy`); a publish whose confirm
+    was lost may be sent twice, which every consumer tolerates (handlers are idempotent)."""
+
+    def __init__(self, connection: Connection, settings: Settings | None = None, *, retry_policy: dict | None = None):
         self.connection = connection
         self.settings = settings or load()
+        self.retry_policy = retry_policy if retry_policy is not None else WORKER_RETRY_POLICY
+        # kombu reconnects with the connection's failover options: bound them by the same policy
+        connection.transport_options = {**(connection.transport_options or {}), **self.retry_policy}
         self._producer: Producer | None = None
 
     def _get_producer(self) -> Producer:
-        if self._producer is None or self._producer.channel is None or not self.connection.connected:
-            self.connection.ensure_connection(max_retries=3)
-            channel = self.connection.channel()
+        if self._producer is None:
+            self.connection.ensure_connection(**self.retry_policy)
+            channel = self.connection.default_channel
             topology.declare_all(channel)
             self._producer = Producer(channel)
         return self._producer
@@ -64,26 +86,22 @@ class Publisher:
         default_exchange, default_key = topology.ROUTES.get(message.TYPE, (None, None))
         exchange = exchange if exchange is not None else default_exchange
         routing_key = routing_key if routing_key is not None else default_key
-        for attempt in range(3):
-            try:
-                self._get_producer().publish(
-                    message.body(), exchange=exchange, routing_key=routing_key,
-                    type=message.TYPE, message_id=message.message_id,
-                    content_type="application/json", content_encoding="utf-8",
-                    timeout=self.settings.confirm_timeout, **{"delivery_mode": 2, **properties},
-                )
-                return
-            except (ConnectionError, OSError) + self.connection.recoverable_connection_errors as exc:
-                # The broker went away mid-publish: reconnect and publish again. A duplicate
-                # is possible (confirm lost); every consumer is idempotent.
-                log.warning("publish failed (%s), reconnecting (attempt %d)", exc, attempt + 1)
-                self._producer = None
-                try:
-                    self.connection.close()
-                except Exception:  # noqa: BLE001 - the connection is already broken
-                    pass
-                time.sleep(0.5 * (attempt + 1))
-        raise ConnectionError(f"could not publish {message.TYPE} after 3 attempts")
+        self.publish_raw(message.body(), exchange=exchange, routing_key=routing_key, type=message.TYPE,
+                         message_id=message.message_id, **properties)
+
+    def publish_raw(self, body, *, exchange, routing_key, headers: dict | None = None, **properties) -> None:
+        """Publish a body as it is (a message being retried or dead-lettered keeps its bytes)."""
+        properties = {"content_type": "application/json", "content_encoding": "utf-8", "delivery_mode": 2, **properties}
+        try:
+            self._get_producer().publish(
+                body, exchange=exchange, routing_key=routing_key, headers=headers or {},
+                timeout=self.settings.confirm_timeout, retry=True, retry_policy=self.retry_policy, **properties,
+            )
+        except Exception as exc:
+            self._producer = None  # the next publish starts from a fresh channel
+            if isinstance(exc, ConnectionError):
+                raise
+            raise ConnectionError(f"could not publish to {exchange or routing_key!r}: {exc!r}") from exc
 
     def close(self) -> None:
         self.connection.release()
@@ -94,6 +112,11 @@ def delivery_count(message) -> int:
     return int((message.headers or {}).get("x-delivery-count", 0) or 0)
 
 
+def retry_attempt(message) -> int:
+    """How many delayed retries this message has been through."""
+    return int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0)
+
+
 @dataclass
 class Delivery:
     """What a handler may need to know about the delivery besides the message."""
@@ -101,24 +124,41 @@ class Delivery:
     last_attempt: bool
     reply_to: str | None = None
     correlation_id: str | None = None
+    attempt: int = 0
 
 
 Handler = Callable[[contracts.Message, Delivery], None]
 
 
 class Worker(ConsumerMixin):
-    """Consumes one work queue and hands each decoded message to `handler`."""
+    """Consumes one work queue and hands each decoded message to `handler`.
+
+    return → ack. `Reject`, an undecodable body, or a failure on the last try → the message is
+    published to `<queue>.dead` with the reason (then acked). Any other exception → the message
+    is published to the retry queue of the next delay (then acked): it comes back later while
+    this worker goes on with other work. The quorum queue's delivery limit still ends a message
+    that kills its worker on every delivery (the broker dead-letters it; the janitor counts it).
+    While the handler runs, a thread keeps the connection's heartbeats going.
+    """
 
     def __init__(self, connection: Connection, queue, handler: Handler, *, prefetch: int | None = None,
-                 settings: Settings | None = None):
+                 settings: Settings | None = None, republisher: Publisher | None = None):
         self.connection = connection
         self.queue = queue
         self.handler = handler
         self.settings = settings or load()
         self.prefetch = prefetch or self.settings.prefetch
+        self.retries = topology.retry_queues(queue, self.settings.retry_schedule)
+        self.republisher = republisher or Publisher(connect(self.settings, heartbeat=False), self.settings)
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self._live = connection  # ConsumerMixin consumes on a clone of self.connection
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
 
     def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
         topology.declare_all(channel)
+        for retry in self.retries:
+            retry(channel).declare()
         # on_message gets the raw delivery: decoding and validation are ours (contracts.decode),
         # so an undecodable body is dead-lettered rather than acked away by kombu.
         consumer = Consumer_(queues=[self.queue], on_message=self.on_message, no_ack=False)
@@ -131,26 +171,84 @@ class Worker(ConsumerMixin):
             msg = contracts.decode(props.get("type"), message.body)
         except contracts.UndecodableMessage as exc:
             log.error("dead-lettering undecodable message on %s: %s", self.queue.name, exc)
-            message.reject(requeue=False)
+            self._dead_letter(message, f"undecodable: {exc}")
             return
-        redeliveries = delivery_count(message)
+        attempt, redeliveries = retry_attempt(message), delivery_count(message)
         delivery = Delivery(
             redeliveries=redeliveries,
-            last_attempt=redeliveries >= self.settings.delivery_limit,  # the limit counts redeliveries
+            # the delivery limit counts redeliveries (a worker died holding it); attempts count retries
+            last_attempt=attempt >= len(self.retries) or redeliveries >= self.settings.delivery_limit,
             reply_to=props.get("reply_to"),
             correlation_id=props.get("correlation_id"),
+            attempt=attempt,
         )
-        try:
-            self.handler(msg, delivery)
-        except Reject as exc:
-            log.error("dead-lettering %s %s: %s", msg.TYPE, msg.message_id, exc)
-            message.reject(requeue=False)
-        except Exception as exc:  # noqa: BLE001 - anything else is worth another try
-            log.warning("requeueing %s %s (delivery %d): %r", msg.TYPE, msg.message_id, redeliveries + 1, exc)
-            time.sleep(min(0.2 * 2 ** redeliveries, 3.0))  # a little back-off, well under the heartbeat
-            message.requeue()
-        else:
+        with keep_alive(getattr(self, "_live", None), self.settings.amqp_heartbeat):
+            try:
+                self.handler(msg, delivery)
+                verdict, reason = "ack", None
+            except Reject as exc:
+                verdict, reason = "dead", str(exc)
+            except Exception as exc:  # noqa: BLE001 - anything else is worth another try
+                verdict, reason = ("dead" if delivery.last_attempt else "retry"), repr(exc)
+        if verdict == "ack":
             message.ack()
+        elif verdict == "retry":
+            target = self.retries[attempt]
+            log.warning("retrying %s %s in %s (try %d): %s", msg.TYPE, msg.message_id, target.name, attempt + 1, reason)
+            self._republish(message, exchange="", routing_key=target.name,
+                            headers={ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: reason[:1000]})
+        else:
+            log.error("dead-lettering %s %s: %s", msg.TYPE, msg.message_id, reason)
+            self._dead_letter(message, reason)
+
+    def _dead_letter(self, message, reason: str) -> None:
+        self._republish(message, exchange=topology.DLX.name, routing_key=self.queue.name,
+                        headers={ERROR_HEADER: reason[:1000], QUEUE_HEADER: self.queue.name})
+
+    def _republish(self, message, *, exchange: str, routing_key: str, headers: dict) -> None:
+        """Publish a copy (confirmed), then ack the original: the message is never lost, at
+        worst doubled if we die between the two (handlers are idempotent)."""
+        props = message.properties or {}
+        keep = {k: props[k] for k in ("type", "message_id", "reply_to", "correlation_id", "content_type",
+                                      "content_encoding") if props.get(k) is not None}
+        old = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+        self.republisher.publish_raw(message.body, exchange=exchange, routing_key=routing_key,
+                                     headers={**old, **headers}, **keep)
+        message.ack()
+
+
+class keep_alive:  # noqa: N801 - used as a context manager
+    """Send heartbeats on `connection` from a thread while a handler runs (kombu's ConsumerMixin
+    only sends them between deliveries, so a handler longer than two heartbeats would lose the
+    connection and get its message delivered again). The handler must not use this connection."""
+
+    def __init__(self, connection: Connection | None, heartbeat: float):
+        self.connection, self.interval = connection, max(heartbeat / 3, 0.5) if heartbeat else 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _beat(self) -> None:
+        transport = self.connection.connection
+        while not self._stop.wait(self.interval):
+            try:
+                transport.send_heartbeat()
+                # What the broker sent meanwhile waits unread in the socket: we are alive, not it
+                # missing; don't let the first check after a long handler take it for dead.
+                transport.last_heartbeat_received = time.monotonic()
+            except Exception:  # noqa: BLE001 - the connection is gone: the consumer loop will see it
+                return
+
+    def __enter__(self):
+        if self.interval and self.connection is not None and self.connection.connected:
+            self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        return False
 
 
 def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None = None) -> None:

@@ -6,11 +6,12 @@ MongoDB's record, atomically and only if the run is missing.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import redis
 
-# KEYS: run hash, seen set. ARGV: media id, outcome field ("done" | "failed").
+# KEYS: run hash, seen set. ARGV: media id, outcome field ("done" | "failed"), now (epoch s).
 # Returns {verdict, state}: verdict is "missing" (Redis lost the run), "inactive" (cancelled or
 # over), "duplicate" (this media was counted before), "counted", or "complete" – returned to
 # exactly one caller, the one whose outcome makes done + failed reach total.
@@ -21,6 +22,7 @@ if state ~= 'running' and state ~= 'building' then return {'inactive', state} en
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {'duplicate', state} end
 if state ~= 'running' then return {'inactive', state} end
 redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+redis.call('HSET', KEYS[1], 'touched', ARGV[3])
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 local n = tonumber(redis.call('HGET', KEYS[1], 'done')) + tonumber(redis.call('HGET', KEYS[1], 'failed'))
 if n >= total then
@@ -51,6 +53,7 @@ class RunProgress:
     total: int
     done: int
     failed: int
+    touched: float | None = None  # when a post was last counted (epoch seconds)
 
 
 def run_key(run_id: str) -> str:
@@ -86,7 +89,7 @@ class Progress:
     def record(self, run_id: str, media_id: str, outcome: str) -> tuple[str, str]:
         if outcome not in ("done", "failed"):
             raise ValueError(outcome)
-        verdict, state = self._record(keys=[run_key(run_id), seen_key(run_id)], args=[media_id, outcome])
+        verdict, state = self._record(keys=[run_key(run_id), seen_key(run_id)], args=[media_id, outcome, time.time()])
         return _s(verdict), _s(state)
 
     def restore(self, run_id: str, user_id: str, state: str, total: int, seen_done: list[str], seen_failed: list[str]) -> bool:
@@ -109,7 +112,8 @@ class Progress:
             return None
         h = {_s(k): _s(v) for k, v in h.items()}
         return RunProgress(run_id, h.get("user_id", ""), h.get("state", ""), int(h.get("total", 0)),
-                           int(h.get("done", 0)), int(h.get("failed", 0)))
+                           int(h.get("done", 0)), int(h.get("failed", 0)),
+                           float(h["touched"]) if h.get("touched") else None)
 
     def state(self, run_id: str) -> str | None:
         v = self.r.hget(run_key(run_id), "state")
@@ -129,5 +133,15 @@ def _s(v) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def connect(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+def connect(url: str, timeout: float | None = None) -> redis.Redis:
+    """A client that gives up fast (LIKELY_REDIS_TIMEOUT, one quick retry): callers see a Redis
+    outage as an error within seconds (the gateway answers 503, a worker retries later)."""
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    if timeout is None:
+        from shared.settings import load
+
+        timeout = load().redis_timeout
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30,
+                                retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1))

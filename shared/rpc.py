@@ -38,12 +38,14 @@ class RpcClient:
         would cost a broker round trip on every call."""
         from shared.messaging import connect
 
-        return cls(connect(settings, heartbeat=False, confirm=False))
+        return cls(connect(settings, heartbeat=False, confirm=False, connect_timeout=1))
 
     def _ensure(self) -> None:
         if self._channel is not None and self.connection.connected:
             return
-        self.connection.ensure_connection(max_retries=3)
+        from shared.messaging import EDGE_RETRY_POLICY
+
+        self.connection.ensure_connection(**EDGE_RETRY_POLICY)  # a caller waits: fail within ~2 s
         self._channel = self.connection.channel()
         topology.declare_all(self._channel)
         Consumer(self._channel, queues=[Queue(REPLY_TO, no_declare=True)], on_message=self._on_reply,

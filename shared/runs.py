@@ -5,6 +5,7 @@ A user has at most one active run: `users.active_run` is claimed with one condit
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timezone
 
@@ -12,6 +13,8 @@ from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from shared.progress import LIVE_STATES, Progress
+
+log = logging.getLogger(__name__)
 
 
 class ActiveRunExists(Exception):
@@ -42,8 +45,23 @@ def create(db: Database, progress: Progress, user_id: str) -> dict:
     run = {"_id": run_id, "user_id": user_id, "state": "listing", "total": 0, "failed_media": [],
            "started_at": now(), "finished_at": None, "reason": None}
     db.runs.insert_one(run)
-    progress.start(run_id, user_id, "listing")
+    try:
+        progress.start(run_id, user_id, "listing")
+    except Exception:
+        abandon(db, progress, run, "Training could not start (the progress store is unavailable); try again shortly.")
+        raise
     return run
+
+
+def abandon(db: Database, progress: Progress, run: dict, reason: str) -> None:
+    """Fail a run whose start went wrong half-way, so it never holds the user's slot: MongoDB
+    first (the durable record, which frees the slot), Redis at best (it may be what failed)."""
+    transition(db, run["_id"], "failed", LIVE_STATES, finished_at=now(), reason=reason)
+    db.users.update_one({"_id": run["user_id"], "active_run": run["_id"]}, {"$set": {"active_run": None}})
+    try:
+        progress.finish(run["_id"], run["user_id"], "failed")
+    except Exception:  # noqa: BLE001 - Redis is down: its record expires, and status reads MongoDB
+        pass
 
 
 def _is_live(db: Database, run_id: str) -> bool:
@@ -74,6 +92,33 @@ def finish(db: Database, progress: Progress, run: dict, state: str, reason: str 
     db.users.update_one({"_id": run["user_id"], "active_run": run["_id"]}, {"$set": {"active_run": None}})
     progress.finish(run["_id"], run["user_id"], state)
     return done
+
+
+def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str | None, publish) -> str:
+    """Count one post of a run (`msg`: its post.discovered) as done or failed, exactly once however
+    often it is counted; the caller whose count completes the run publishes its build.
+    Returns the verdict ('counted', 'complete', 'duplicate', 'inactive')."""
+    from shared.contracts import BuildRequested
+
+    if outcome == "failed":
+        log.warning("run %s media %s failed: %s", msg.run_id, msg.media_id, reason)
+        db.runs.update_one(
+            {"_id": msg.run_id, "failed_media": {"$ne": msg.media_id}},
+            {"$addToSet": {"failed_media": msg.media_id}, "$push": {"failures": {"media_id": msg.media_id, "reason": reason}}},
+        )
+    verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
+    if verdict == "missing":  # Redis lost the run (flushed, restarted): rebuild it from MongoDB
+        run = db.runs.find_one({"_id": msg.run_id})
+        if run is None or run["state"] not in LIVE_STATES:
+            return "inactive"
+        restore_progress(db, progress, run)
+        verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
+    if verdict == "complete" or (verdict == "duplicate" and state == "building"):
+        # Exactly one first count completes the run; a repeat of that message (its sender may have
+        # died before publishing) asks again. The builder builds a run once.
+        transition(db, msg.run_id, "building", ("running",))
+        publish(BuildRequested(message_id=f"build:{msg.run_id}", user_id=msg.user_id, run_id=msg.run_id))
+    return verdict
 
 
 def restore_progress(db: Database, progress: Progress, run: dict) -> None:

@@ -46,9 +46,14 @@ class Settings:
     confirm_timeout: float = setting("LIKELY_CONFIRM_TIMEOUT", 10.0, "Seconds to wait for a publisher confirm")
     delivery_limit: int = setting("LIKELY_DELIVERY_LIMIT", 5, "Redeliveries of a failing message before it is dead-lettered (quorum x-delivery-limit)")
     prefetch: int = setting("LIKELY_PREFETCH", 4, "Unacked messages a worker holds at once")
+    retry_delays: str = setting("LIKELY_RETRY_DELAYS", "1,5,30,120,300", "Seconds a failed message waits in the broker before each further try (comma-separated; one retry queue per delay); after the last it is counted failed or dead-lettered")
+    run_stall_timeout: float = setting("LIKELY_RUN_STALL_TIMEOUT", 900.0, "Seconds without progress after which the janitor resumes a live run (republishes its work), and fails it if it stalls again")
+    janitor_interval: float = setting("LIKELY_JANITOR_INTERVAL", 30.0, "Seconds between the janitor's sweeps for stalled runs")
     redis_url: str = setting("LIKELY_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis")
     mongo_url: str = setting("LIKELY_MONGO_URL", "mongodb://127.0.0.1:27017/?retryWrites=false", "MongoDB (any MongoDB-wire server)")
     mongo_db: str = setting("LIKELY_MONGO_DB", "likely", "MongoDB database name")
+    mongo_timeout: float = setting("LIKELY_MONGO_TIMEOUT", 10.0, "Seconds for any one MongoDB operation (timeoutMS) and for finding the server")
+    redis_timeout: float = setting("LIKELY_REDIS_TIMEOUT", 2.0, "Seconds for connecting to Redis and for any one Redis command")
     # image store
     image_store: str = setting("LIKELY_IMAGE_STORE", "local", "`local` (a directory) or `s3`")
     image_dir: str = setting("LIKELY_IMAGE_DIR", str(Path(DATA_DIR) / "images"), "Root of the local image store")
@@ -58,7 +63,7 @@ class Settings:
     # images
     max_image_bytes: int = setting("LIKELY_MAX_IMAGE_BYTES", 20 * 1024 * 1024, "Largest image accepted (upload or download)")
     max_image_pixels: int = setting("LIKELY_MAX_IMAGE_PIXELS", 50_000_000, "Largest decoded image, in pixels (decompression bombs)")
-    download_timeout: float = setting("LIKELY_DOWNLOAD_TIMEOUT", 20.0, "Seconds for one image download")
+    download_timeout: float = setting("LIKELY_DOWNLOAD_TIMEOUT", 20.0, "Seconds for one whole image download (a total deadline, not per read)")
     # labeling
     labeler: str = setting("LIKELY_LABELER", "offline", "`offline` (EfficientNet-Lite0 + detectors) or `rekognition`")
     min_confidence: float = setting("LIKELY_MIN_CONFIDENCE", 50.0, "Labels below this confidence are dropped")
@@ -95,8 +100,20 @@ class Settings:
     sandbox_accounts: str = setting("LIKELY_SANDBOX_ACCOUNTS", str(Path(DATA_DIR) / "sandbox" / "accounts"), "Folder of sandbox accounts")
 
     @property
+    def retry_schedule(self) -> tuple[float, ...]:
+        """LIKELY_RETRY_DELAYS parsed: the wait before each further try, in seconds."""
+        return parse_delays(self.retry_delays)
+
+    @property
     def models_dir(self) -> Path:
         return Path(self.data_dir) / "models"
+
+
+def parse_delays(text: str) -> tuple[float, ...]:
+    delays = tuple(float(part) for part in text.split(",") if part.strip())
+    if any(d <= 0 for d in delays):
+        raise ValueError(f"retry delays must be positive seconds: {text!r}")
+    return delays
 
 
 def documented() -> list[tuple[str, object, str]]:

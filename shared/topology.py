@@ -1,7 +1,14 @@
 """The RabbitMQ topology: every exchange, queue and routing key Likely uses, declared here only.
 
 Work queues are durable quorum queues with a delivery limit and a dead-letter exchange; a
-message that fails too often (or cannot be decoded) lands in `<queue>.dead` for inspection.
+message that fails too often (or cannot be decoded) lands in `<queue>.dead`, where the
+janitor accounts for it.
+
+Delayed retries go through the broker, not through sleeps in a worker: a failed message is
+published to `<queue>.retry.<delay>s`, a queue nobody consumes whose message TTL is that delay
+and whose dead-letter route is the work queue's own, so the message comes back after the
+delay while the worker moves on. One retry queue per delay (a per-message TTL would wait
+behind the head of the queue).
 """
 from __future__ import annotations
 
@@ -38,6 +45,28 @@ DEAD_QUEUES = tuple(
     Queue(f"{q.name}.dead", DLX, routing_key=q.name, durable=True, queue_arguments={"x-queue-type": "quorum"})
     for q in WORK_QUEUES
 )
+# Replies to a caller who waits seconds are never retried later; the other work queues are.
+RETRIED_QUEUES = (INGESTOR_TRAIN, BUILDER_BUILD, LABELER_POSTS)
+
+
+def retry_queue(queue: Queue, delay: float) -> Queue:
+    """The queue a message of `queue` waits `delay` seconds in before it is routed back to `queue`.
+    Published to through the default exchange (routing key = its name)."""
+    return Queue(
+        f"{queue.name}.retry.{delay:g}s", durable=True,
+        queue_arguments={
+            "x-message-ttl": int(delay * 1000),
+            "x-dead-letter-exchange": queue.exchange.name,
+            "x-dead-letter-routing-key": queue.routing_key,
+        },
+    )
+
+
+def retry_queues(queue: Queue, delays: tuple[float, ...] | None = None) -> tuple[Queue, ...]:
+    """The retry queues of `queue`, one per delay (LIKELY_RETRY_DELAYS unless given)."""
+    if queue.name not in {q.name for q in RETRIED_QUEUES}:
+        return ()
+    return tuple(retry_queue(queue, delay) for delay in (delays if delays is not None else load().retry_schedule))
 
 # Where each message type is published: (exchange, routing key).
 ROUTES: dict[str, tuple[Exchange, str]] = {
@@ -52,7 +81,7 @@ def declare_all(channel) -> None:
     """Idempotently declare every exchange and queue (each service does this at start)."""
     for exchange in (COMMANDS, POSTS, RPC, DLX):
         exchange(channel).declare()
-    for queue in WORK_QUEUES + DEAD_QUEUES:
+    for queue in WORK_QUEUES + DEAD_QUEUES + tuple(r for q in WORK_QUEUES for r in retry_queues(q)):
         queue(channel).declare()
 
 

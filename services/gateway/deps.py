@@ -56,5 +56,7 @@ class Deps:
     def publisher(self) -> messaging.Publisher:
         pub = getattr(self._local, "publisher", None)
         if pub is None:
-            pub = self._local.publisher = messaging.Publisher(messaging.connect(self.settings, heartbeat=False), self.settings)
+            # The edge gives up within ~2 s when the broker is down (503), rather than waiting.
+            conn = messaging.connect(self.settings, heartbeat=False, connect_timeout=1)
+            pub = self._local.publisher = messaging.Publisher(conn, self.settings, retry_policy=messaging.EDGE_RETRY_POLICY)
         return pub

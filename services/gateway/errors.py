@@ -41,8 +41,24 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if is_outage(exc):
+            log.warning("a backing service is unavailable: %r", exc)
+            return error_response(503, "service_unavailable",
+                                  "Likely is briefly unavailable (a backing service is down); nothing was changed, try again shortly.")
         log.exception("unhandled error")
         return error_response(500, "internal_error", "Something went wrong on our side; nothing was changed.")
+
+
+def is_outage(exc: Exception) -> bool:
+    """Redis, MongoDB or the broker did not answer: a 503, not a 500."""
+    from kombu.exceptions import OperationalError
+    from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
+    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+
+    if isinstance(exc, PyMongoError) and getattr(exc, "timeout", False):
+        return True  # pymongo's client-side operation timeout (timeoutMS)
+    return isinstance(exc, (RedisConnectionError, RedisTimeout, ConnectionFailure, ExecutionTimeout,
+                            OperationalError, ConnectionError, TimeoutError))
 
 
 def parse_json(model: type[BaseModel]):

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from services.gateway.auth import deps
+from shared.messaging import EDGE_RETRY_POLICY
 
 bp = Blueprint("health", __name__)
 
@@ -41,7 +42,7 @@ def readyz():
     d = deps()
     checks = {}
     for name, probe in (("mongodb", lambda: d.db.command("ping")), ("redis", d.redis.ping),
-                        ("rabbitmq", lambda: d.publisher.connection.ensure_connection(max_retries=1))):
+                        ("rabbitmq", lambda: d.publisher.connection.ensure_connection(**EDGE_RETRY_POLICY))):
         try:
             probe()
             checks[name] = "ok"

@@ -33,7 +33,7 @@ def start():
     try:
         d.publisher.publish(TrainRequested(message_id=f"train:{run['_id']}", run_id=run["_id"], user_id=g.user_id))
     except Exception:  # noqa: BLE001 - the broker is down: don't leave a run that nobody will work on
-        runs.finish(d.db, d.progress, run, "failed", reason="The job queue is unavailable; try again shortly.")
+        runs.abandon(d.db, d.progress, run, "The job queue is unavailable; try again shortly.")
         raise ApiError(503, "broker_unavailable", "Training cannot start right now (the job queue is unavailable).") from None
     return jsonify({"run_id": run["_id"], "state": run["state"]}), 202
 

@@ -7,7 +7,7 @@ from typing import Callable
 from pymongo.database import Database
 
 from shared import runs, storage
-from shared.contracts import BuildRequested, PostDiscovered
+from shared.contracts import PostDiscovered
 from shared.download import DownloadFailed
 from shared.labeling import ImageRejected
 from shared.messaging import Delivery, Reject
@@ -46,22 +46,7 @@ def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progre
             if not delivery.last_attempt:
                 raise
             outcome, reason = "failed", f"could not be processed: {exc!r}"
-    if outcome == "failed":
-        log.warning("run %s media %s failed: %s", msg.run_id, msg.media_id, reason)
-        db.runs.update_one(
-            {"_id": msg.run_id, "failed_media": {"$ne": msg.media_id}},
-            {"$addToSet": {"failed_media": msg.media_id}, "$push": {"failures": {"media_id": msg.media_id, "reason": reason}}},
-        )
-    verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
-    if verdict == "missing":  # Redis was flushed between our check and the count
-        run = db.runs.find_one({"_id": msg.run_id})
-        runs.restore_progress(db, progress, run)
-        verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
-    if verdict == "complete" or (verdict == "duplicate" and state == "building"):
-        # Exactly one first delivery completes the run; a redelivery of that message (we may have
-        # died before publishing) asks again. The builder builds a run once.
-        runs.transition(db, msg.run_id, "building", ("running",))
-        publish(BuildRequested(message_id=f"build:{msg.run_id}", user_id=msg.user_id, run_id=msg.run_id))
+    verdict = runs.count_post(db, progress, msg, outcome, reason, publish)
     return verdict
 
 

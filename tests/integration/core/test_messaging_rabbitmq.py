@@ -45,21 +45,75 @@ def test_publish_is_confirmed_and_consumed_once(settings):
     assert queue_depth(settings, topology.INGESTOR_TRAIN) == 0
 
 
-def test_transient_failures_retry_then_dead_letter_at_the_delivery_limit(settings):
+def dead_letters(settings, queue) -> list:
+    """Drain `queue`'s dead-letter queue: [(headers, body)]."""
+    out = []
+    with Connection(settings.amqp_url) as conn:
+        dead = topology.dead_queue_of(queue)(conn.channel())
+        while (m := dead.get(no_ack=True)) is not None:
+            out.append((m.headers, m.body))
+    return out
+
+
+def test_transient_failures_wait_in_the_broker_then_dead_letter_with_the_reason(settings):
+    settings = dataclasses.replace(settings, retry_delays="0.3,0.6,1.2")
     pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
     pub.publish(BuildRequested(user_id="u1", run_id="r1"))
-    attempts = []
+    attempts, times = [], []
 
     def always_fails(msg, delivery):
         attempts.append(delivery)
+        times.append(time.monotonic())
         raise RuntimeError("transient")
 
     dead = topology.dead_queue_of(topology.BUILDER_BUILD)
     run_worker_until(settings, topology.BUILDER_BUILD, always_fails,
                      lambda: queue_depth(settings, dead) == 1, timeout=30)
-    # The first delivery plus `delivery_limit` redeliveries; the handler knows the last one.
-    assert [a.redeliveries for a in attempts] == list(range(settings.delivery_limit + 1))
+    # One try per delay plus the first; the handler knows the last one; no redelivery was needed.
+    assert [a.attempt for a in attempts] == [0, 1, 2, 3]
+    assert [a.redeliveries for a in attempts] == [0, 0, 0, 0]
     assert attempts[-1].last_attempt and not any(a.last_attempt for a in attempts[:-1])
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert all(gap >= delay * 0.9 for gap, delay in zip(gaps, (0.3, 0.6, 1.2))), gaps
+    [(headers, _)] = dead_letters(settings, topology.BUILDER_BUILD)
+    assert "RuntimeError('transient')" in headers[messaging.ERROR_HEADER]
+    assert headers[messaging.QUEUE_HEADER] == "builder.build"
+
+
+def test_a_waiting_retry_does_not_hold_the_worker(settings):
+    settings = dataclasses.replace(settings, retry_delays="3")
+    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    first, second = BuildRequested(user_id="u1", run_id="slow"), BuildRequested(user_id="u1", run_id="fine")
+    pub.publish(first)
+    pub.publish(second)
+    handled = []
+
+    def fails_once(msg, delivery):
+        if msg.run_id == "slow" and delivery.attempt == 0:
+            raise messaging.Retry("not yet")
+        handled.append((msg.run_id, time.monotonic()))
+
+    started = time.monotonic()
+    run_worker_until(settings, topology.BUILDER_BUILD, fails_once, lambda: len(handled) == 2, timeout=15)
+    assert [run for run, _ in handled] == ["fine", "slow"]
+    assert handled[0][1] - started < 2 and handled[1][1] - started >= 2.7
+
+
+def test_a_handler_longer_than_two_heartbeats_keeps_its_connection(settings):
+    settings = dataclasses.replace(settings, amqp_heartbeat=2)
+    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub.publish(BuildRequested(user_id="u1", run_id="long"))
+    calls, finished = [], []
+
+    def long_handler(msg, delivery):
+        calls.append(delivery.redeliveries)
+        time.sleep(7)  # > 2 heartbeats of 2 s: without heartbeats the broker closes the connection
+        finished.append(time.monotonic())
+
+    run_worker_until(settings, topology.BUILDER_BUILD, long_handler,
+                     lambda: finished and time.monotonic() > finished[0] + 2, timeout=20)
+    assert calls == [0]  # handled once: the connection held, the ack went through
+    assert queue_depth(settings, topology.BUILDER_BUILD) == 0
 
 
 def test_reject_dead_letters_at_once(settings):
@@ -74,6 +128,8 @@ def test_reject_dead_letters_at_once(settings):
     dead = topology.dead_queue_of(topology.BUILDER_BUILD)
     run_worker_until(settings, topology.BUILDER_BUILD, rejects, lambda: queue_depth(settings, dead) == 1)
     assert len(calls) == 1
+    [(headers, _)] = dead_letters(settings, topology.BUILDER_BUILD)
+    assert headers[messaging.ERROR_HEADER] == "no"
 
 
 @pytest.mark.parametrize("type_name,body", [
