@@ -95,6 +95,8 @@ def _permissions(value) -> tuple[str, ...]:
 
 def unwrap(body: dict, key: str) -> dict:
     """The object holding `key`: the body itself (flat) or its first `data` entry (wrapped)."""
+    if not isinstance(body, dict):
+        raise InstagramError(f"Instagram answered with a {type(body).__name__}, not an object")
     if key in body:
         return body
     data = body.get("data")
@@ -191,18 +193,20 @@ class InstagramClient:
         return Token(data["access_token"], expires_at, _id(data.get("user_id")), _permissions(data.get("permissions")))
 
     def _wait_for_quota(self) -> None:
+        """Wait out the pause the last usage headers asked for; one longer than the longest a
+        worker waits fails as throttled, without asking Instagram (it would only refuse)."""
         wait = self._resume_at - self.clock()
+        if wait > self.s.instagram_max_pause:
+            raise Throttled(f"Instagram asks us to wait {wait / 60:.0f} minutes before the next request; try again later",
+                            retry_after=wait)
         if wait > 0:
             log.info("Instagram usage is high: waiting %.1fs before the next request", wait)
             self.sleep(wait)
 
     def _note_usage(self, headers) -> float:
-        """Remember the pause the usage headers ask for; returns it (seconds)."""
+        """Remember the pause the usage headers ask for before the next request; returns it."""
         pause = pause_for(parse_usage(headers), slow_above=self.s.instagram_slow_above,
                           slow_delay=self.s.instagram_slow_delay, full_pause=self.s.instagram_full_pause)
-        if pause > self.s.instagram_max_pause:
-            raise Throttled(f"Instagram asks us to wait {pause / 60:.0f} minutes before the next request; try again later",
-                            retry_after=pause)
         self._resume_at = self.clock() + pause if pause > 0 else 0.0
         return pause
 
@@ -226,7 +230,7 @@ class InstagramClient:
                 self._note_usage(resp.headers)
                 return body
             exc = _error(resp.status_code, error)
-            if resp.status_code == 429 or exc.code in THROTTLE_CODES or exc.transient:
+            if resp.status_code == 429 or resp.status_code >= 500 or exc.code in THROTTLE_CODES or exc.transient:
                 pause = self._note_usage(resp.headers)
                 if attempt < self.s.instagram_retries:
                     log.warning("Instagram throttled (code %s, trace %s), retrying in %.1fs", exc.code, exc.trace_id, max(delay, pause))
@@ -234,7 +238,7 @@ class InstagramClient:
                         self.sleep(delay - pause)  # the usage pause, if any, is waited out before the next try
                     delay *= 2
                     continue
-                raise Throttled(f"Instagram is throttling requests: {exc.detail}", code=exc.code, status=exc.status,
+                raise Throttled(f"Instagram is busy or throttling requests: {exc.detail}", code=exc.code, status=exc.status,
                                 subcode=exc.subcode, transient=True, trace_id=exc.trace_id)
             raise exc
         raise AssertionError("unreachable")

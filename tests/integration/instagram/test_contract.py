@@ -182,11 +182,14 @@ def test_usage_headers_space_out_the_next_request(ig, fixture, pause):
     assert clock.slept == ([pause] if pause else [])
 
 
-def test_a_reset_longer_than_the_longest_pause_fails_as_throttled(ig):
+def test_a_reset_longer_than_the_longest_pause_fails_the_next_requests_as_throttled(ig):
     server, client, _ = ig
     headers = {"X-Business-Use-Case-Usage": json.dumps(
         {"1": [{"type": "instagram", "call_count": 100, "estimated_time_to_regain_access": 60}]})}
     server.answer("GET", "/v21.0/me", {**example("me.documented")["responses"][0], "headers": headers})
-    with pytest.raises(Throttled) as err:
-        client.me("IGQVJ...")
-    assert err.value.retry_after == 3600 and "60 minutes" in err.value.message
+    assert client.me("IGQVJ...")["username"] == "<IG_USERNAME>"  # this answer is kept
+    for _ in range(2):  # the next requests fail at once, without asking Instagram
+        with pytest.raises(Throttled) as err:
+            client.me("IGQVJ...")
+        assert err.value.retry_after == 3600 and "60 minutes" in err.value.message
+    assert len(server.requests) == 1
