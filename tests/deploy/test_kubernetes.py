@@ -140,7 +140,7 @@ def test_probes_limits_security_and_termination(overlay):
     assert "COPY deploy/amqp_probe.py" in dockerfile
     minimum_grace = {  # what the longest message (or request) of each takes, at most
         "gateway": 5 + 10,  # preStop sleep + gunicorn --graceful-timeout
-        "labeler": s.download_timeout + 5, "inferer": s.rpc_timeout, "builder": 30, "ingestor": 60,
+        "labeler": s.download_timeout + 5, "inferer": s.rpc_timeout, "builder": 30, "ingestor": 60, "janitor": 10,
     }
     for name, deployment in ours(render(overlay)).items():
         pod = deployment["spec"]["template"]["spec"]
@@ -154,6 +154,7 @@ def test_probes_limits_security_and_termination(overlay):
         assert pod["automountServiceAccountToken"] is False
         # The one place a service writes (the gateway's Prometheus files) is an emptyDir.
         assert {m["mountPath"] for m in c["volumeMounts"]} >= {"/tmp", "/app/var/run"}
+        assert name in minimum_grace, f"{name}: how long does its longest message take? (minimum_grace)"
         assert pod["terminationGracePeriodSeconds"] >= minimum_grace[name], name
         if name == "gateway":
             assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
