@@ -96,6 +96,8 @@ def cmd_train(args):
         return
     print()
     print(f"run {st['state']}" + (f": {st['reason']}" if st.get("reason") else ""))
+    if st.get("likes_hidden"):
+        print(f"{st['likes_hidden']} posts left out of training: their like counts are hidden")
 
 
 def cmd_predict(args):
