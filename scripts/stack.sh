@@ -26,6 +26,7 @@ up() {
   start sandbox sandbox.instagram
   start ingestor services.ingestor
   start builder services.builder
+  start janitor services.janitor
   for i in $(seq 1 "$LABELERS"); do start "labeler-$i" services.labeler; done
   if [ -d services/inferer ] && [ -f services/inferer/__main__.py ]; then
     for i in $(seq 1 "$INFERERS"); do start "inferer-$i" services.inferer; done

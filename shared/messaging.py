@@ -251,22 +251,66 @@ class keep_alive:  # noqa: N801 - used as a context manager
         return False
 
 
-def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None = None) -> None:
-    """Run a worker until SIGTERM/SIGINT; reconnects on its own when the broker restarts."""
+DeadHandler = Callable[[str, "str | None", bytes, dict], None]
+
+
+class DeadLetterWatcher(ConsumerMixin):
+    """Consumes dead-letter queues and hands each raw message to `handler(queue, type, body,
+    headers)`. A message is acked once accounted for; if that fails (MongoDB or Redis down) it
+    goes back to its queue after a short pause and is tried again, for as long as it takes."""
+
+    def __init__(self, connection: Connection, queues, handler: DeadHandler, *, pause: float = 2.0):
+        self.connection, self.queues, self.handler, self.pause = connection, list(queues), handler, pause
+
+    def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
+        topology.declare_all(channel)
+        consumer = Consumer_(queues=self.queues, on_message=self.on_message, no_ack=False)
+        consumer.qos(prefetch_count=1)
+        return [consumer]
+
+    def on_message(self, message) -> None:
+        headers = message.headers or {}
+        queue = headers.get(QUEUE_HEADER) or (message.delivery_info or {}).get("routing_key", "?")
+        try:
+            self.handler(queue, (message.properties or {}).get("type"), message.body, headers)
+        except Exception as exc:  # noqa: BLE001 - try again shortly; a dead letter is never dropped
+            log.warning("could not account for a dead letter of %s yet: %r", queue, exc)
+            time.sleep(self.pause)  # well under the heartbeat
+            message.requeue()
+        else:
+            message.ack()
+
+
+def _serve(consumer: ConsumerMixin, name: str, what: str) -> None:
+    """Run a consumer until SIGTERM/SIGINT; it reconnects on its own when the broker restarts."""
     import signal
 
-    settings = settings or load()
+    def stop(*_):
+        consumer.should_stop = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("%s consuming %s", name, what)
+    consumer.run()
+
+
+def _logging(name: str) -> None:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[%(process)d] %(levelname)s %(message)s")
+
+
+def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None = None) -> None:
+    settings = settings or load()
+    _logging(name)
     with connect(settings) as conn:
-        worker = Worker(conn, queue, handler, settings=settings)
-
-        def stop(*_):
-            worker.should_stop = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        log.info("%s consuming %s", name, queue.name)
-        worker.run()
+        _serve(Worker(conn, queue, handler, settings=settings), name, queue.name)
 
 
-__all__ = ["Retry", "Reject", "connect", "Publisher", "Worker", "Delivery", "run_worker"]
+def run_watcher(queues, handler: DeadHandler, *, name: str, settings: Settings | None = None) -> None:
+    settings = settings or load()
+    _logging(name)
+    with connect(settings) as conn:
+        _serve(DeadLetterWatcher(conn, queues, handler), name, ", ".join(q.name for q in queues))
+
+
+__all__ = ["Retry", "Reject", "connect", "Publisher", "Worker", "DeadLetterWatcher", "Delivery", "run_worker",
+           "run_watcher"]

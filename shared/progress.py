@@ -115,6 +115,10 @@ class Progress:
                            int(h.get("done", 0)), int(h.get("failed", 0)),
                            float(h["touched"]) if h.get("touched") else None)
 
+    def seen(self, run_id: str) -> set[str]:
+        """The media ids counted in the run so far."""
+        return {_s(m) for m in self.r.smembers(seen_key(run_id))}
+
     def state(self, run_id: str) -> str | None:
         v = self.r.hget(run_key(run_id), "state")
         return _s(v) if v is not None else None

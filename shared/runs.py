@@ -73,7 +73,7 @@ def transition(db: Database, run_id: str, new_state: str, expected: tuple[str, .
     """Move the run to `new_state` if it is in one of `expected`; returns the new doc or None."""
     return db.runs.find_one_and_update(
         {"_id": run_id, "state": {"$in": list(expected)}},
-        {"$set": {"state": new_state, **fields}},
+        {"$set": {"state": new_state, "updated_at": now(), **fields}},
         return_document=ReturnDocument.AFTER,
     )
 

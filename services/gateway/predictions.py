@@ -21,7 +21,8 @@ bp = Blueprint("predictions", __name__)
 MAX_IMAGES = 10
 URL_TTL = 3600
 # inferer error code -> HTTP status
-_STATUS = {"model_not_trained": 409, "unknown_model_kind": 400, "forbidden": 404, "image_not_found": 404}
+_STATUS = {"model_not_trained": 409, "unknown_model_kind": 400, "forbidden": 404, "image_not_found": 404,
+           "inference_failed": 503}
 
 
 def _signature(upload_id: str, user_id: str, expires: int) -> str:

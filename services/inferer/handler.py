@@ -91,7 +91,11 @@ def handle_infer(msg: InferRequest, delivery: Delivery, *, store, labeler, model
     if msg.deadline is not None and clock() > msg.deadline:
         log.info("dropping %s: its caller stopped waiting", msg.message_id)
         return None
-    answer = infer(msg, store=store, labeler=labeler, models=models)
+    try:
+        answer = infer(msg, store=store, labeler=labeler, models=models)
+    except Exception as exc:  # noqa: BLE001 - the caller always gets an answer, never a silent timeout
+        log.exception("inference of %s failed", msg.message_id)
+        answer = error("inference_failed", f"The prediction failed on our side ({exc.__class__.__name__}); try again.")
     if delivery.reply_to:
         reply(delivery.reply_to, delivery.correlation_id or "", answer)
     return answer

@@ -47,6 +47,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.spawn("ingestor", "services.ingestor")
         self.spawn("builder", "services.builder")
+        self.spawn("janitor", "services.janitor")
         for i in range(self.labelers):
             self.spawn(f"labeler-{i + 1}", "services.labeler")
         if (ROOT / "services" / "inferer" / "__main__.py").exists():

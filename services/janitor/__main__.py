@@ -1,0 +1,44 @@
+"""python -m services.janitor  (one is enough; two are harmless): the dead-letter watcher
+(consumes every `<queue>.dead`) and, in a thread, the reaper of stalled runs."""
+import logging
+import threading
+
+from shared import db as dbmod, messaging, progress as progressmod, topology
+from shared.settings import load
+
+from services.janitor import deadletters, reaper
+
+log = logging.getLogger("janitor")
+
+
+def main() -> None:
+    settings = load()
+    database = dbmod.database(settings)
+    dbmod.ensure_indexes(database)
+    progress = progressmod.Progress(progressmod.connect(settings.redis_url))
+
+    def reap_forever(stop: threading.Event) -> None:
+        # its own publisher: kombu connections are never shared across threads
+        publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+        while not stop.wait(settings.janitor_interval):
+            try:
+                reaper.sweep(database, progress, publisher.publish, stall=settings.run_stall_timeout)
+            except Exception as exc:  # noqa: BLE001 - MongoDB, Redis or the broker is down: next sweep
+                log.warning("sweep skipped: %r", exc)
+
+    stop = threading.Event()
+    threading.Thread(target=reap_forever, args=(stop,), name="reaper", daemon=True).start()
+    publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+
+    def handler(queue, type_name, body, headers):
+        deadletters.handle_dead(queue, type_name, body, headers, db=database, progress=progress,
+                                publish=publisher.publish)
+
+    try:
+        messaging.run_watcher(topology.DEAD_QUEUES, handler, name="janitor", settings=settings)
+    finally:
+        stop.set()
+
+
+if __name__ == "__main__":
+    main()

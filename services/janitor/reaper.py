@@ -1,0 +1,68 @@
+"""No run is left live: a run without progress for LIKELY_RUN_STALL_TIMEOUT seconds is resumed
+(its remaining work published again: every handler is idempotent), and failed with a reason
+if it stalls again after that."""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+from pymongo.database import Database
+
+from shared import runs
+from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
+from shared.progress import LIVE_STATES, Progress
+
+log = logging.getLogger(__name__)
+
+
+def _ts(value) -> float:
+    return value.timestamp() if value is not None else 0.0
+
+
+def last_progress(run: dict, touched: float | None) -> float:
+    """When the run last moved: started, changed state, or counted a post (epoch seconds)."""
+    return max(_ts(run.get("started_at")), _ts(run.get("updated_at")), touched or 0.0)
+
+
+def sweep(db: Database, progress: Progress, publish: Callable, *, stall: float, now: float | None = None) -> dict[str, str]:
+    """One pass over the live runs; returns {run_id: 'resumed' | 'failed'} for those acted on."""
+    now = time.time() if now is None else now
+    acted = {}
+    for head in db.runs.find({"state": {"$in": list(LIVE_STATES)}}, {"_id": 1}):
+        run = db.runs.find_one({"_id": head["_id"]})
+        if run is None or run["state"] not in LIVE_STATES:
+            continue
+        live = progress.get(run["_id"])
+        moved = last_progress(run, live.touched if live else None)
+        resumed = _ts(run.get("resumed_at"))
+        if resumed >= moved:  # resumed before, and nothing moved since
+            if now - resumed >= stall:
+                reason = (f"No progress for {stall:.0f} s, even after its work was sent again; "
+                          "train again to pick up where it stopped.")
+                if runs.finish(db, progress, run, "failed", reason=reason):
+                    log.error("run %s failed: stalled in %s", run["_id"], run["state"])
+                    acted[run["_id"]] = "failed"
+        elif now - moved >= stall:
+            resume(db, progress, publish, run)
+            db.runs.update_one({"_id": run["_id"]}, {"$set": {"resumed_at": datetime.fromtimestamp(now, timezone.utc)}, "$inc": {"resumes": 1}})
+            log.warning("run %s resumed: no progress in %s for %.0f s", run["_id"], run["state"], now - moved)
+            acted[run["_id"]] = "resumed"
+    return acted
+
+
+def resume(db: Database, progress: Progress, publish: Callable, run: dict) -> None:
+    """Publish the run's remaining work again (duplicates are harmless: handlers are idempotent)."""
+    run_id, user_id = run["_id"], run["user_id"]
+    if run["state"] == "listing":
+        publish(TrainRequested(message_id=f"train:{run_id}", run_id=run_id, user_id=user_id))
+    elif run["state"] == "building":
+        publish(BuildRequested(message_id=f"build:{run_id}", user_id=user_id, run_id=run_id))
+    else:
+        if progress.get(run_id) is None:
+            runs.restore_progress(db, progress, run)
+        seen = progress.seen(run_id)
+        for post in run.get("media", []):
+            if post["media_id"] not in seen:
+                publish(PostDiscovered(message_id=f"{run_id}:{post['media_id']}", **post))

@@ -1,0 +1,88 @@
+"""The janitor on the real MongoDB-wire server and Redis: dead letters accounted for, stalled
+runs resumed then failed. (Over RabbitMQ, with every service running: tests/chaos.)"""
+from __future__ import annotations
+
+import time
+
+from services.janitor.deadletters import handle_dead
+from services.janitor.reaper import sweep
+from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
+from shared.messaging import ERROR_HEADER
+from tests.integration.pipeline.test_pipeline_handlers import media, world  # noqa: F401 - the fixture
+
+STALL = 60.0
+
+
+def reap(world, now: float) -> str | None:
+    """What a sweep did to this test's run (the test database holds other tests' runs too)."""
+    return sweep(world.db, world.progress, world.sent.append, stall=STALL, now=now).get(world.run_id)
+
+
+def dead(world, msg, reason="boom") -> str:
+    return handle_dead("q", msg.TYPE, msg.body(), {ERROR_HEADER: reason}, db=world.db, progress=world.progress,
+                       publish=world.sent.append)
+
+
+def test_a_dead_post_is_counted_failed_with_its_reason_once_and_the_run_still_builds(world):
+    run = world.start_run([media(1, "red", 100), media(2, "green", 80)])
+    first, second = world.posts_sent()
+    assert world.label(first) == "counted"
+    assert dead(world, second, "ConnectionFailure('mongo down')") == "post_complete"
+    assert dead(world, second) == "post_duplicate"  # the same dead letter seen again: counted once
+    live = world.progress.get(run["_id"])
+    assert (live.state, live.done, live.failed) == ("building", 1, 1)
+    stored = world.db.runs.find_one({"_id": run["_id"]})
+    assert stored["failures"] == [{"media_id": "m2", "reason": "dead-lettered: ConnectionFailure('mongo down')"}]
+    assert [b.run_id for b in world.builds_sent()] == [run["_id"], run["_id"]]  # the builder builds a run once
+    record = world.db.dead_letters.find_one({"_id": f"q:{second.message_id}"})
+    assert record["seen"] == 2 and record["run_id"] == run["_id"]
+
+
+def test_a_dead_listing_or_build_fails_its_run_with_the_reason(world):
+    run = world.start_run([media(1, "red", 100)])
+    assert dead(world, BuildRequested(user_id=world.user, run_id=run["_id"]), "fit crashed") == "run_failed"
+    stored = world.db.runs.find_one({"_id": run["_id"]})
+    assert stored["state"] == "failed" and stored["reason"] == "The run could not be built: fit crashed"
+    assert world.db.users.find_one({"_id": world.user})["active_run"] is None
+    assert dead(world, TrainRequested(user_id=world.user, run_id=run["_id"])) == "run_over"
+
+
+def test_an_undecodable_dead_letter_is_recorded(world):
+    out = handle_dead("labeler.posts", "post.discovered.v1", b"{not json", {}, db=world.db, progress=world.progress,
+                      publish=world.sent.append)
+    assert out == "recorded" and world.sent == []
+    assert world.db.dead_letters.count_documents({"queue": "labeler.posts", "body": "{not json"}) >= 1
+
+
+def test_a_stalled_run_is_resumed_once_then_failed_and_a_moving_run_is_left_alone(world):
+    run = world.start_run([media(1, "red", 100), media(2, "green", 80), media(3, "blue", 60)])
+    world.label(world.posts_sent()[0])
+    world.sent.clear()
+    world.run_id = run["_id"]
+    now = time.time()
+    assert reap(world, now) is None
+    # No progress for the stall time: the posts not counted yet are published again.
+    assert reap(world, now + STALL + 1) == "resumed"
+    assert sorted(m.media_id for m in world.posts_sent()) == ["m2", "m3"]
+    assert reap(world, now + STALL + 2) is None
+    # Still nothing after the resume: failed with a reason, the user's slot freed.
+    later = time.time() + 2 * STALL + 5
+    assert reap(world, later) == "failed"
+    stored = world.db.runs.find_one({"_id": run["_id"]})
+    assert stored["state"] == "failed" and "No progress for 60 s" in stored["reason"]
+    assert (stored["done"], stored["failed"]) == (1, 0)
+    assert world.db.users.find_one({"_id": world.user})["active_run"] is None
+
+
+def test_a_stalled_listing_is_listed_again_and_progress_after_a_resume_counts(world):
+    from shared import runs
+
+    run = runs.create(world.db, world.progress, world.user)
+    world.run_id = run["_id"]
+    now = time.time()
+    assert reap(world, now + STALL + 1) == "resumed"
+    assert [type(m) for m in world.sent] == [TrainRequested]
+    # the ingestor then moves the run on: that is progress, the run is not failed
+    runs.transition(world.db, run["_id"], "running", ("listing",), total=1, media=[])
+    assert reap(world, time.time() + 1) is None
+    assert isinstance(world.sent[0], TrainRequested) and not any(isinstance(m, PostDiscovered) for m in world.sent)
