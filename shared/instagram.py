@@ -1,11 +1,12 @@
 """Client for the Instagram API with Instagram Login (and the project's sandbox of it).
 
 It reads every shape Meta documents or is known to return (docs/instagram.md lists them,
-tests/unit/instagram holds the documented examples): the code exchange and /me wrapped in
+tests/integration/instagram holds Meta's documented examples): the code exchange and /me wrapped in
 `{"data": [...]}` (documented) or flat (seen), user ids as strings or numbers, permissions
 as a comma-separated string or a list. Errors come as `{"error": {message, type, code,
-error_subcode, is_transient, fbtrace_id}}`. Throttling (codes 4, 17, 32, 613, HTTP 429) and
-transient errors are retried with exponential back-off; a rejected token raises
+error_subcode, is_transient, fbtrace_id}}` (api.instagram.com's OAuth endpoint: `{error_type,
+code, error_message}`). Throttling (codes 4, 17, 32, 613, HTTP 429), 5xx and transient errors
+are retried with exponential back-off; a rejected token raises
 `TokenRejected`, which fails a run with a reason the user can read. The usage headers
 (`X-App-Usage`, `X-Business-Use-Case-Usage`) space requests out before Instagram throttles.
 """
@@ -52,7 +53,7 @@ class TokenRejected(InstagramError):
 
 
 class Throttled(InstagramError):
-    """Still throttled after every retry."""
+    """Still throttled after every retry, or asked to wait longer than a worker waits."""
 
 
 @dataclass(frozen=True)
