@@ -13,10 +13,11 @@ RUN pip install --no-cache-dir -e '.[assets]' \
  && python -m shared.labeling.build_assets \
  && python -m sandbox.instagram.make_demo \
  && pip uninstall -y torch onnx
-ENV LIKELY_DATA_DIR=/app/var PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV LIKELY_DATA_DIR=/app/var PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp
 # Run as a non-root user; the code and generated assets stay root-owned and read-only to it.
-# The only place a service writes under the data dir is run/ (the gateway's Prometheus
-# files): owned by the user here, an emptyDir in Kubernetes (read-only root filesystem).
+# A service writes only to run/ under the data dir (the gateway's Prometheus files) and to
+# HOME=/tmp (gunicorn's control socket, onnxruntime): owned by the user / world-writable
+# here, emptyDirs in Kubernetes (read-only root filesystem, checked by tests/deploy).
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin likely \
  && mkdir -p /app/var/run && chown 10001:10001 /app/var/run
 USER 10001
