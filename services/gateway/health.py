@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from services.gateway.auth import deps
-from shared.messaging import EDGE_RETRY_POLICY
+from shared.messaging import EDGE_RETRY_POLICY, connect
 
 bp = Blueprint("health", __name__)
 
@@ -42,7 +42,7 @@ def readyz():
     d = deps()
     checks = {}
     for name, probe in (("mongodb", lambda: d.db.command("ping")), ("redis", d.redis.ping),
-                        ("rabbitmq", lambda: d.publisher.connection.ensure_connection(**EDGE_RETRY_POLICY))):
+                        ("rabbitmq", lambda: _broker_answers(d.settings))):
         try:
             probe()
             checks[name] = "ok"
@@ -50,6 +50,12 @@ def readyz():
             checks[name] = f"down: {exc.__class__.__name__}"
     ready = all(v == "ok" for v in checks.values())
     return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), 200 if ready else 503
+
+
+def _broker_answers(settings) -> None:
+    """A fresh connection: one kept open may look connected long after the broker went away."""
+    with connect(settings, heartbeat=False, connect_timeout=1) as conn:
+        conn.ensure_connection(**EDGE_RETRY_POLICY)
 
 
 @bp.get("/metrics")

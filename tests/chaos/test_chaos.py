@@ -1,0 +1,220 @@
+"""Chaos: an operator's bad day, injected into a live training run on the demo account (69
+posts, 4 labelers, slowed downloads so the faults land mid-run). After each scenario: the run
+ends `done`, done + failed = total with nothing failed, every post stored once, one model,
+no message waiting or unacked, nothing left in a `.dead` queue. Each prints what it injected
+and what it checked."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import redis
+import requests
+from kombu import Connection, Producer
+
+from services.cli.client import ApiError, LikelyClient
+from shared import topology
+from shared.contracts import PostDiscovered, TrainRequested
+from tests.conftest import new_email
+from tests.e2e.conftest import PASSWORD
+from tests.e2e.test_training_flow import image_posts
+
+pytestmark = pytest.mark.chaos
+TERMINAL = ("done", "failed", "cancelled")
+
+
+@pytest.fixture
+def say(capsys):
+    def out(text: str) -> None:
+        with capsys.disabled():
+            print(f"    chaos: {text}", flush=True)
+    return out
+
+
+@pytest.fixture
+def slow_demo(sandbox):
+    """Each demo image takes 0.3 s to download: a run lasts long enough to be hit mid-way."""
+    sandbox.fault("demo", [p["id"] for p in image_posts(sandbox, "demo")], mode="slow", seconds=0.3)
+    yield len(image_posts(sandbox, "demo"))
+    sandbox.clear_faults("demo")
+
+
+def demo_user(stack) -> LikelyClient:
+    client = LikelyClient(stack.gateway_url, timeout=10)
+    email = new_email()
+    client.sign_up(email, PASSWORD)
+    client.log_in(email, PASSWORD)
+    client.connect_instagram("demo")
+    client.email = email
+    return client
+
+
+def status(client, run_id) -> dict | None:
+    """The run's status, or None while the gateway answers 503 (a backing service is down)."""
+    try:
+        return client.run(run_id)
+    except (ApiError, requests.RequestException):
+        return None
+
+
+def wait_for(client, run_id, condition, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = status(client, run_id) or last
+        if last and condition(last):
+            return last
+        time.sleep(0.25)
+    raise AssertionError(f"run {run_id}: condition not met in {timeout:.0f} s; last status {last}")
+
+
+def start_run(stack, say, *, done_before: int = 5):
+    client = demo_user(stack)
+    run_id = client.train()["run_id"]
+    wait_for(client, run_id, lambda s: s["done"] >= done_before, 120)
+    return client, run_id
+
+
+def drained(infra) -> dict:
+    """Queues holding anything (ready or unacked)."""
+    return {name: counts for name, counts in infra.rabbit.queues().items() if any(counts)}
+
+
+def check_clean_end(client, run_id, total, db, infra, say, timeout: float) -> dict:
+    final = wait_for(client, run_id, lambda s: s["state"] in TERMINAL, timeout)
+    assert final["state"] == "done", final
+    assert (final["total"], final["done"], final["failed"]) == (total, total, 0), final
+    user_id = db.runs.find_one({"_id": run_id})["user_id"]
+    stored = db.posts.count_documents({"user_id": user_id})
+    assert stored == total
+    models = db.models.count_documents({"user_id": user_id})
+    assert models == 1
+    waiting = None
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        waiting = drained(infra)
+        if not waiting:
+            break
+        time.sleep(1)
+    assert not waiting, f"messages left in queues: {waiting}"
+    say(f"checked: run {final['state']}, {final['done']}+{final['failed']} of {final['total']} counted, "
+        f"{stored} posts stored once, {models} model, no queue holds a message (.dead included)")
+    return final
+
+
+def test_sigkill_a_labeler_holding_messages(chaos_stack, infra, chaos_db, slow_demo, say):
+    client, run_id = start_run(chaos_stack, say)
+    chaos_stack.kill("labeler-1")
+    say("injected: SIGKILL labeler-1 mid-run (it held unacked posts); started a new one 2 s later")
+    time.sleep(2)
+    chaos_stack.spawn("labeler-1", "services.labeler")
+    check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 180)
+
+
+def test_rabbitmq_stop_app_then_a_full_restart(chaos_stack, infra, chaos_db, slow_demo, say):
+    client, run_id = start_run(chaos_stack, say)
+    infra.rabbit.stop_app()
+    time.sleep(5)
+    infra.rabbit.start_app()
+    say("injected: RabbitMQ stop_app for 5 s, then start_app")
+    before = wait_for(client, run_id, lambda s: s["done"] + s["failed"] > 0, 60)["done"]
+    wait_for(client, run_id, lambda s: s["done"] > before or s["state"] in TERMINAL, 120)
+    t0 = time.monotonic()
+    infra.rabbit.stop()
+    infra.rabbit.start()
+    say(f"injected: RabbitMQ node stopped and started again (down {time.monotonic() - t0:.0f} s)")
+    check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 240)
+
+
+def test_redis_flushall_mid_run(chaos_stack, infra, chaos_db, slow_demo, say):
+    client, run_id = start_run(chaos_stack, say)
+    redis.Redis.from_url(infra.redis.url).flushall()
+    say("injected: Redis FLUSHALL mid-run (every live count and seen set lost)")
+    check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 180)
+
+
+def test_redis_stopped_for_a_while(chaos_stack, infra, chaos_db, slow_demo, say, timing):
+    client, run_id = start_run(chaos_stack, say)
+    infra.redis.stop()
+    time.sleep(timing.redis_outage)
+    infra.redis.start()  # it keeps nothing on disk: it comes back empty
+    say(f"injected: Redis stopped for {timing.redis_outage:.0f} s mid-run, started again empty")
+    check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 300 + timing.redis_outage)
+
+
+def test_mongodb_stopped_long_past_the_old_retry_budget(chaos_stack, infra, chaos_db, slow_demo, say, timing):
+    client, run_id = start_run(chaos_stack, say)
+    infra.mongo.stop()
+    time.sleep(timing.mongo_outage)
+    infra.mongo.start()
+    say(f"injected: the MongoDB-wire server stopped for {timing.mongo_outage:.0f} s mid-run (the old retry "
+        "budget was ~40 s), then started; no hand cancel")
+    check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 600 + timing.mongo_outage)
+
+
+def test_the_same_messages_replayed_many_times(chaos_stack, infra, chaos_db, slow_demo, say):
+    client, run_id = start_run(chaos_stack, say)
+    run = chaos_db.runs.find_one({"_id": run_id})
+    with Connection(infra.rabbit.url) as conn:
+        producer = Producer(conn.channel())
+        for msg, n in ((PostDiscovered(**run["media"][0]), 100), (PostDiscovered(**run["media"][-1]), 100),
+                       (TrainRequested(message_id=f"train:{run_id}", run_id=run_id, user_id=run["user_id"]), 20)):
+            exchange, key = topology.ROUTES[msg.TYPE]
+            for _ in range(n):
+                producer.publish(msg.body(), exchange=exchange.name, routing_key=key, type=msg.TYPE,
+                                 message_id=msg.message_id, content_type="application/json", delivery_mode=2)
+    say("injected: the run's first and last post.discovered 100 times each, its train.requested 20 times")
+    check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 180)
+
+
+def test_poison_messages_are_dead_lettered_and_accounted_for(chaos_stack, infra, chaos_db, say):
+    before = chaos_db.dead_letters.count_documents({})
+    ghost = PostDiscovered(run_id="no-such-run", user_id="nobody", media_id="m1", media_url="http://x/1.jpg",
+                           timestamp="2025-01-01T00:00:00Z", likes=1)
+    poison = [("post.discovered.v1", b"not json"), ("no.such.type", b"{}"),
+              ("post.discovered.v1", json.dumps({"run_id": "r"}).encode()), (ghost.TYPE, ghost.body().encode())]
+    with Connection(infra.rabbit.url) as conn:
+        producer = Producer(conn.channel())
+        for type_name, body in poison:
+            producer.publish(body, exchange=topology.POSTS.name, routing_key="post", type=type_name,
+                             content_type="application/json", delivery_mode=2)
+    say("injected: 4 poison posts: not JSON, an unknown type, missing fields, a post of a run that does not exist")
+    deadline = time.monotonic() + 30
+    while chaos_db.dead_letters.count_documents({}) < before + len(poison) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    records = list(chaos_db.dead_letters.find({}, sort=[("at", -1)]).limit(len(poison)))
+    assert len(records) == len(poison) and {r["queue"] for r in records} == {"labeler.posts"}
+    assert {r["outcome"] for r in records} == {"recorded", "post_inactive"}
+    assert any("unknown run" in r["reason"] for r in records)
+    waiting = drained(infra)
+    assert not waiting, waiting
+    say(f"checked: {len(records)} dead letters recorded with their reasons "
+        f"({'; '.join(sorted({r['reason'][:40] for r in records}))}), no queue holds a message")
+
+
+def test_the_edge_fails_fast_and_leaves_no_live_run(chaos_stack, infra, chaos_db, say):
+    client = demo_user(chaos_stack)
+    user_id = chaos_db.users.find_one({"email": client.email})["_id"]
+    for name, stop, start in (("Redis", infra.redis.stop, infra.redis.start),
+                              ("RabbitMQ (stop_app)", infra.rabbit.stop_app, infra.rabbit.start_app)):
+        stop()
+        try:
+            t0 = time.monotonic()
+            resp = requests.post(f"{chaos_stack.gateway_url}/api/v1/training-runs",
+                                 headers={"Authorization": f"Bearer {client.token}"}, timeout=10)
+            elapsed = time.monotonic() - t0
+            ready = requests.get(f"{chaos_stack.gateway_url}/readyz", timeout=10)
+            ready_elapsed = time.monotonic() - t0 - elapsed
+        finally:
+            start()
+        assert resp.status_code == 503 and elapsed < 2.0, (resp.status_code, resp.text, elapsed)
+        assert ready.status_code == 503 and ready_elapsed < 2.0, (ready.text, ready_elapsed)
+        live = chaos_db.runs.count_documents({"user_id": user_id, "state": {"$in": ["listing", "running", "building"]}})
+        assert live == 0 and chaos_db.users.find_one({"_id": user_id})["active_run"] is None
+        say(f"injected: {name} down; checked: start training answered {resp.status_code} in {elapsed:.2f} s "
+            f"({resp.json()['error']['code']}), /readyz 503 in {ready_elapsed:.2f} s, no live run left")
+    # and with everything back, the user can train (the failed starts held no slot)
+    run_id = client.train()["run_id"]
+    assert client.wait_for_run(run_id, timeout=180)["state"] == "done"
+    say("checked: with Redis and RabbitMQ back, the same user trains to done")
