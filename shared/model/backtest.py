@@ -10,9 +10,8 @@ fewer than 10 posts are skipped; labels below confidence 50 are dropped. For eac
 last line is one JSON object {model: {"mae", "mae_log", "spearman", "accounts",
 "coverage_80", "comments": {...}}}: means over accounts of the account's MAE of likes, MAE of
 log1p(likes), Spearman's rank correlation within its test posts (0 where either side is
-constant), and the share of test posts inside the predicted 80% range. Under "default": per
-account, the kind the builder would pick from the training posts alone (an inner time split
-of them), scored on the test posts; "picked" counts the kinds picked.
+constant), and the share of test posts inside the predicted 80% range. Under "default": the
+kind the builder serves (the same for every account, DEFAULT_KIND); "picked" counts it.
 """
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from . import KINDS, backtest_encoded, choose_kind
+from . import DEFAULT_KIND, KINDS, backtest_encoded
 from .data import TrainingPost, encode
 from .metrics import MIN_BACKTEST_POSTS, coverage, mae, mae_log, rankdata, scores, spearman, split_index, time_split
 
@@ -57,18 +56,14 @@ def read_posts(path: str) -> dict[str, list[TrainingPost]]:
 
 
 def backtest_account(posts: list[TrainingPost], kinds=KINDS) -> dict | None:
-    """{kind: figures} on this account's time split, plus "default": the builder's pick
-    made from the training posts alone, scored on the test posts. None if too few posts."""
+    """{kind: figures} on this account's time split, plus "default": the kind the builder
+    serves, scored on the test posts. None if too few posts."""
     enc = encode(posts)
     if enc.n < MIN_BACKTEST_POSTS:
         return None
-    all_kinds = tuple(dict.fromkeys(tuple(kinds) + KINDS))
-    figures, _ = backtest_encoded(enc, all_kinds)
-    train = enc.subset(split_index(enc.n))
-    inner, _ = backtest_encoded(train)  # what build_model(train posts) sees
-    picked, _why = choose_kind(inner)
+    figures, _ = backtest_encoded(enc, tuple(dict.fromkeys(tuple(kinds) + (DEFAULT_KIND,))))
     out = {k: figures[k] for k in kinds}
-    out["default"] = dict(figures[picked], kind=picked)
+    out["default"] = dict(figures[DEFAULT_KIND], kind=DEFAULT_KIND)
     return out
 
 

@@ -62,6 +62,11 @@ class Encoded:
     conf: np.ndarray
     post_of: np.ndarray
     offsets: np.ndarray
+    ptype: np.ndarray = None  # object array: each post's product type (str) or None
+
+    def __post_init__(self):
+        if self.ptype is None:
+            self.ptype = np.full(self.t.shape[0], None, dtype=object)
 
     @property
     def n(self) -> int:
@@ -71,13 +76,15 @@ class Encoded:
         """The first `count` posts (the oldest), sharing the vocabulary."""
         end = int(self.offsets[count])
         return Encoded(self.t[:count], self.likes[:count], self.comments[:count], self.vocab,
-                       self.lab[:end], self.conf[:end], self.post_of[:end], self.offsets[: count + 1])
+                       self.lab[:end], self.conf[:end], self.post_of[:end], self.offsets[: count + 1],
+                       self.ptype[:count])
 
     def tail(self, start: int) -> "Encoded":
         """Posts from index `start` on (the newest)."""
         b = int(self.offsets[start])
         return Encoded(self.t[start:], self.likes[start:], self.comments[start:], self.vocab,
-                       self.lab[b:], self.conf[b:], self.post_of[b:] - start, self.offsets[start:] - b)
+                       self.lab[b:], self.conf[b:], self.post_of[b:] - start, self.offsets[start:] - b,
+                       self.ptype[start:])
 
     def labels_of(self, i: int) -> list[tuple[str, float]]:
         a, b = int(self.offsets[i]), int(self.offsets[i + 1])
@@ -100,7 +107,8 @@ def encode(posts: list[TrainingPost]) -> Encoded:
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     post_of = np.repeat(np.arange(n, dtype=np.int64), counts)
-    return Encoded(t, likes, comments, vocab, lab_a, conf_a, post_of, offsets)
+    ptype = np.array([(p.product_type or None) for p in posts] + [None], dtype=object)[:n]
+    return Encoded(t, likes, comments, vocab, lab_a, conf_a, post_of, offsets, ptype)
 
 
 def _flat_labels(posts):

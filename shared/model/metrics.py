@@ -64,10 +64,11 @@ def spearman(actual, predicted) -> float:
 
 
 def coverage(actual, lo, hi) -> float:
+    """Share of actual counts inside [lo, hi]; a range of counts is whole numbers (rounded outwards)."""
     a = np.asarray(actual, dtype=np.float64)
     if not a.size:
         return 0.0
-    return float(np.mean((a >= np.asarray(lo)) & (a <= np.asarray(hi))))
+    return float(np.mean((a >= np.floor(np.asarray(lo))) & (a <= np.ceil(np.asarray(hi)))))
 
 
 def scores(actual, predicted) -> dict:

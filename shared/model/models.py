@@ -10,9 +10,11 @@ Kinds
                  mean when none matches (DESIGN.md, report section 3.3).
   user_mean      the user's mean likes (comments). A baseline.
   recent_median  the median of the user's last 10 posts. A baseline.
-  trend          the default: in log space, a damped local trend of the account's level plus
-                 shrunken, confidence-weighted label effects and hour/day-of-week effects, each
-                 part's strength calibrated by leave-one-out on the user's own posts.
+  trend          the former default: in log space, a damped local trend of the account's level
+                 plus shrunken, confidence-weighted label effects and hour/day-of-week effects,
+                 each part's strength calibrated by leave-one-out on the user's own posts.
+  ridge          the default, in ridge.py: a recency-weighted ridge regression with fixed
+                 settings, averaged over half-lives, with conformal ranges.
 """
 from __future__ import annotations
 
@@ -481,13 +483,17 @@ class TrendPredictor:
 
 # ----------------------------------------------------------------------------- registry
 
+from .ridge import RidgePredictor, fit_ridge  # noqa: E402  (the default kind, in its own module)
+
 FITTERS = {
+    "ridge": fit_ridge,
     "label_mean": fit_label_mean,
     "user_mean": fit_user_mean,
     "recent_median": fit_recent_median,
     "trend": fit_trend,
 }
 PREDICTORS = {
+    "ridge": RidgePredictor,
     "label_mean": LabelMeanPredictor,
     "user_mean": ConstantPredictor,
     "recent_median": ConstantPredictor,

@@ -56,7 +56,7 @@ def test_backtest_account_hand_computed():
     assert r["label_mean"]["mae"] == pytest.approx(50.0)
     assert r["label_mean"]["mae_log"] == pytest.approx(
         (abs(math.log1p(90) - math.log1p(45)) + abs(math.log1p(100) - math.log1p(45))) / 2)
-    assert r["default"]["kind"] in ("label_mean", "user_mean", "recent_median", "trend")
+    assert r["default"]["kind"] == "ridge" and r["default"]["mae"] == r["ridge"]["mae"]
 
 
 def test_too_few_posts_are_skipped():

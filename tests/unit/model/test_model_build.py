@@ -1,4 +1,4 @@
-"""build_model / predict: round trips, selection by backtest, tiny histories, speed."""
+"""build_model / predict: round trips, the served kind, tiny histories, the chart, speed."""
 import json
 import math
 import time
@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-import shared.model as model
-from shared.model import (DEFAULT_KIND_CANDIDATES, KINDS, NotEnoughPosts, TrainingPost, build_model, choose_kind,
-                          load, predict)
+from shared.model import (DEFAULT_KIND, DEFAULT_KIND_CANDIDATES, KINDS, NotEnoughPosts, TrainingPost, build_model,
+                          choose_kind, load, predict)
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -29,11 +28,11 @@ def growing_account(n=60, seed=0, label_effect=True):
 
 
 def test_kinds_and_document_shape():
-    assert set(KINDS) == {"label_mean", "user_mean", "recent_median", "trend"}
-    assert set(DEFAULT_KIND_CANDIDATES) <= set(KINDS)
+    assert set(KINDS) == {"ridge", "label_mean", "user_mean", "recent_median", "trend"}
+    assert DEFAULT_KIND == "ridge" and DEFAULT_KIND_CANDIDATES == ("ridge",)
     doc = build_model(growing_account())
     json.dumps(doc)  # plain types only
-    assert doc["kind"] in KINDS
+    assert doc["kind"] == "ridge"
     assert set(doc["models"]) == set(KINDS)
     assert doc["training_size"] == 60 and doc["labels"] == 4
     assert doc["top_labels"][0]["label"] in ("Dog", "Animal") and set(doc["top_labels"][0]) == {"label", "likes", "comments", "count"}
@@ -61,41 +60,52 @@ def test_fit_predict_round_trip(kind):
     assert load(doc2).predict([("Dog", 99.0)], kind=kind, when=T0) == predict(doc2, [("Dog", 99.0)], kind=kind, when=T0)
 
 
-def test_trend_sees_growth_and_labels():
+def test_ridge_sees_labels_and_the_recent_level():
     posts = growing_account(90)
     doc = build_model(posts)
     late = T0 + timedelta(days=181)
-    dog = predict(doc, [("Dog", 95.0), ("Animal", 90.0)], kind="trend", when=late)
-    tree = predict(doc, [("Tree", 95.0), ("Plant", 80.0)], kind="trend", when=late)
-    assert dog["likes"] > 1.5 * tree["likes"]
+    dog = predict(doc, [("Dog", 95.0), ("Animal", 90.0)], when=late)
+    tree = predict(doc, [("Tree", 95.0), ("Plant", 80.0)], when=late)
+    assert dog["kind"] == "ridge" and dog["likes"] > 1.5 * tree["likes"]
     # the account ends near 250 likes (dog 500): the seed's average sits far below
     assert 150 < tree["likes"] < 400
     assert predict(doc, [("Tree", 95.0)], kind="label_mean")["likes"] < tree["likes"]
     dog_entry = dog["labels"][0]
     assert dog_entry["matched"] and dog_entry["likes"] > 0 and dog_entry["likes_factor"] > 1
-    assert doc["backtest"]["trend"]["mae"] < 0.5 * doc["backtest"]["label_mean"]["mae"]
-    assert doc["kind"] == "trend"
+    assert doc["backtest"]["ridge"]["mae_log"] < doc["backtest"]["label_mean"]["mae_log"]
 
 
-def test_builder_picks_by_backtest():
-    bt = {k: {"mae": 100.0, "test_posts": 5} for k in KINDS}
-    bt["recent_median"]["mae"] = 50.0
-    assert choose_kind(bt)[0] == "recent_median"
-    bt["recent_median"]["mae"] = 95.0  # within the margin: the default kind stays
-    assert choose_kind(bt)[0] == "trend"
-    bt["trend"]["mae"] = 10.0
+def test_trend_still_predicts_when_asked():
+    doc = build_model(growing_account(90))
+    late = T0 + timedelta(days=181)
+    dog = predict(doc, [("Dog", 95.0), ("Animal", 90.0)], kind="trend", when=late)
+    tree = predict(doc, [("Tree", 95.0), ("Plant", 80.0)], kind="trend", when=late)
+    assert dog["likes"] > 1.5 * tree["likes"]
+
+
+def test_the_served_kind_is_fixed_and_says_how_it_compares():
+    bt = {k: {"mae": 100.0, "mae_log": 0.5, "test_posts": 5} for k in KINDS}
+    bt["recent_median"]["mae_log"] = 0.3  # a better baseline does not switch the kind: it is reported
     kind, why = choose_kind(bt)
-    assert kind == "trend" and "MAE" in why
-    assert choose_kind(None)[0] == "trend"
+    assert kind == "ridge" and "recent_median" in why and "x1.35" in why
+    kind, why = choose_kind(None)
+    assert kind == "ridge" and "too few" in why
 
 
-def test_builder_serves_what_its_backtest_prefers(monkeypatch):
-    # with the margin at 0, the served kind is exactly the lowest backtest MAE
-    monkeypatch.setattr(model, "SELECTION_MARGIN", 1.0)
-    for seed in range(3):
-        doc = build_model(growing_account(40, seed=seed, label_effect=False))
-        best = min(doc["backtest"], key=lambda k: doc["backtest"][k]["mae"])
-        assert doc["kind"] == best
+def test_chart_data_matches_the_backtest():
+    doc = build_model(growing_account(60))
+    chart = doc["chart"]
+    assert [p["likes"] for p in chart["posts"]] == [p.likes for p in sorted(growing_account(60), key=lambda p: p.timestamp)]
+    assert len(chart["level"]) == 60 and all(p["likes"] > 0 for p in chart["level"])
+    assert chart["level"][-1]["likes"] > 2 * chart["level"][0]["likes"]  # the account grew 5x
+    ho = chart["holdout"]
+    assert ho["train_posts"] == 48 and ho["test_posts"] == 12 == len(ho["points"])
+    assert ho["covered"] == sum(p["low"] <= p["actual"] <= p["high"] for p in ho["points"])
+    assert ho["mae_log"] == pytest.approx(doc["backtest"]["ridge"]["mae_log"])
+    assert ho["baseline"]["kind"] in ("label_mean", "user_mean", "recent_median")
+    assert "12" in chart["summary"] and "80% range" in chart["summary"]
+    small = build_model(growing_account(5))["chart"]
+    assert small["holdout"] is None and "Too few posts" in small["summary"]
 
 
 def test_zero_posts_is_not_enough():

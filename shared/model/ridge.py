@@ -1,0 +1,325 @@
+"""The default model: a recency-weighted ridge regression of log1p(likes), averaged over half-lives.
+
+For one post, in log space (y = log1p(likes)):
+
+    ŷ = level + Σ_labels β_j·c_j + β_gap·log1p(hours since the previous post) + β_type[product type]
+
+Every setting is fixed, the same for every account (no per-account search over a handful of
+posts, which picks noise): labels shrunk by a ridge penalty of LABEL_PENALTY, the spacing of
+posts and the product type (FEED, REELS) by their own penalties. Posts are weighted by
+recency, halving every h posts; rather than choose h per account, the model averages the
+fits for every h in HALF_LIVES (5, 10, 20, 40 posts and no decay). As each fit is linear,
+the average is one linear model: level = mean of the fits' levels, β = mean of their
+coefficients, so a prediction still lists what each label contributed. Each fit's level is
+the weighted median of y − Xβ (the point prediction is a median: it minimises absolute error).
+
+The 80% range is conformal: residuals of the account's own posts predicted from the posts
+before them (origins at 60–90% of the history, each predicting the next 20%, the horizon a
+model serves before it is retrained), their 10th and 90th percentiles pooled with a prior
+range (SPREAD_PRIOR, worth SPREAD_PRIOR_WEIGHT residuals) where an account has few.
+
+Measured on real accounts: docs/model.md (`python bench/model_quality.py`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import LinearOperator, cg
+
+from .data import Encoded
+
+KIND = "ridge"
+HALF_LIVES: tuple[float | None, ...] = (5.0, 10.0, 20.0, 40.0, None)  # in posts; None: all alike
+LABEL_PENALTY = 3.0  # ridge penalty of a label's effect (confidence 1.0 counts 1)
+GAP_PENALTY = 100.0  # the spacing of posts matters a little, never much
+TYPE_PENALTY = 3.0
+MAX_GAP_HOURS = 60 * 24.0
+#: Weight 0.5**(age/h) falls under 1e-9 past 30 h posts: those rows are left out of the fit.
+HORIZON_HALF_LIVES = 30
+#: The prior 80% range in log space (×0.5 to ×1.8 around the prediction) and its weight, in
+#: residuals' worth: wide on purpose, an account with few posts earns a narrower range.
+SPREAD_PRIOR = (-0.7, 0.6)
+SPREAD_PRIOR_WEIGHT = 10.0
+#: Percentiles of the held-out errors taken as the 80% range. Wider than 10/90 on purpose: a
+#: history drifts, so the posts after it are further off than its own held-out posts were
+#: (10/90 covered 70% of the newest posts on real accounts, 5/95 covered 75-81%: docs/model.md).
+CONFORMAL_LEVELS = (0.05, 0.95)
+CONFORMAL_ORIGINS = (0.6, 0.7, 0.8, 0.9)
+CONFORMAL_HORIZON = 0.2
+MIN_ORIGIN_POSTS = 3
+GAP = "gap"  # feature names besides the labels
+TYPE_PREFIX = "type:"
+
+
+# ----------------------------------------------------------------------------- features
+
+def gap_hours(t_days: np.ndarray, previous_days: float | None = None) -> np.ndarray:
+    """Hours since the previous post (the first post: since previous_days, else unknown = nan)."""
+    t = np.asarray(t_days, dtype=np.float64)
+    if t.size == 0:
+        return t.copy()
+    first = np.nan if previous_days is None else (t[0] - previous_days) * 24.0
+    return np.concatenate(([first], np.diff(t) * 24.0))
+
+
+def gap_feature(hours: np.ndarray, typical_hours: float) -> np.ndarray:
+    h = np.where(np.isfinite(hours), hours, typical_hours)
+    return np.log1p(np.clip(h, 0.0, MAX_GAP_HOURS))
+
+
+def typical_gap(hours: np.ndarray) -> float:
+    h = np.asarray(hours, dtype=np.float64)
+    h = h[np.isfinite(h)]
+    return float(np.median(h)) if h.size else 24.0
+
+
+def _weighted_median(v: np.ndarray, w: np.ndarray) -> float:
+    o = np.argsort(v, kind="mergesort")
+    cw = np.cumsum(w[o])
+    return float(v[o][min(int(np.searchsorted(cw, 0.5 * cw[-1])), v.size - 1)])
+
+
+class _Design:
+    """The columns of one target's fit: the labels seen on its posts, the gap, the types."""
+
+    def __init__(self, enc: Encoded, rows: np.ndarray):
+        lab_rows = np.isin(enc.post_of, rows) if enc.lab.size else np.zeros(0, dtype=bool)
+        used = np.unique(enc.lab[lab_rows]) if enc.lab.size else np.zeros(0, dtype=np.int64)
+        self.labels = [enc.vocab[j] for j in used.tolist()]
+        types = sorted({p for p in enc.ptype[rows].tolist() if p and p != "FEED"})
+        self.types = types
+        self.names = self.labels + [GAP] + [TYPE_PREFIX + p for p in types]
+        self.penalty = np.concatenate((np.full(len(self.labels), LABEL_PENALTY), [GAP_PENALTY],
+                                       np.full(len(types), TYPE_PENALTY)))
+
+    def matrix(self, enc: Encoded, gap: np.ndarray) -> sparse.csr_matrix:
+        """Rows: every post of enc; columns: self.names."""
+        index = {name: i for i, name in enumerate(self.labels)}
+        vmap = np.array([index.get(v, -1) for v in enc.vocab], dtype=np.int64)
+        col = vmap[enc.lab] if enc.lab.size else np.zeros(0, dtype=np.int64)
+        keep = col >= 0
+        rows = [enc.post_of[keep], np.arange(enc.n)]
+        cols = [col[keep], np.full(enc.n, len(self.labels))]
+        vals = [enc.conf[keep], gap]
+        for k, p in enumerate(self.types):
+            hit = np.nonzero(enc.ptype == p)[0]
+            rows.append(hit)
+            cols.append(np.full(hit.size, len(self.labels) + 1 + k))
+            vals.append(np.ones(hit.size))
+        return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                 shape=(enc.n, len(self.names)))
+
+
+def _fit_member(X: sparse.csr_matrix, y: np.ndarray, penalty: np.ndarray, half_life: float | None):
+    """(level, β) of one recency-weighted ridge fit."""
+    n = y.size
+    start = 0 if half_life is None else max(0, n - int(HORIZON_HALF_LIVES * half_life))
+    X, y = X[start:], y[start:]
+    age = np.arange(y.size - 1, -1, -1, dtype=np.float64)
+    w = np.ones(y.size) if half_life is None else np.power(0.5, age / half_life)
+    sw = w.sum()
+    xm = np.asarray(X.T @ w).ravel() / sw
+    ym = float(w @ y) / sw
+    rhs = np.asarray(X.T @ (w * y)).ravel() - sw * xm * ym
+    beta = _solve(X, w, sw, xm, penalty, rhs)
+    level = _weighted_median(y - X @ beta, w)
+    return level, beta
+
+
+DIRECT_MAX = 400  # columns up to which the normal equations are solved directly
+
+
+def _solve(X, w, sw, xm, penalty, rhs) -> np.ndarray:
+    """β of the centred, weighted ridge: (Xᵀ W X − sw·x̄x̄ᵀ + diag(penalty)) β = rhs.
+
+    Few columns: a dense solve. Many (a vocabulary of thousands of labels): conjugate
+    gradients on the sparse operator, never forming the p×p matrix (the system is positive
+    definite: every penalty is > 0)."""
+    p = rhs.size
+    if p == 0:
+        return np.zeros(0)
+    if p <= DIRECT_MAX:
+        gram = (X.T @ X.multiply(w[:, None])).toarray() - sw * np.outer(xm, xm)
+        gram[np.diag_indices_from(gram)] += penalty
+        return np.linalg.solve(gram, rhs)
+    Xt = X.T.tocsr()
+
+    def matvec(v):
+        v = np.ravel(v)
+        return Xt @ (w * (X @ v)) - sw * xm * float(xm @ v) + penalty * v
+
+    op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
+    beta, _ = cg(op, rhs, rtol=1e-10, atol=0.0, maxiter=2000)
+    return beta
+
+
+def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dict | None:
+    rows = np.nonzero(~np.isnan(values))[0]
+    if rows.size == 0:
+        return None
+    design = _Design(enc, rows)
+    hours = gap_hours(enc.t)
+    typical = typical_gap(hours[rows])
+    X = design.matrix(enc, gap_feature(hours, typical))[rows]
+    y = np.log1p(values[rows])
+    members = [_fit_member(X, y, design.penalty, h) for h in HALF_LIVES]
+    level = float(np.mean([m[0] for m in members]))
+    beta = np.mean([m[1] for m in members], axis=0) if design.names else np.zeros(0)
+    nl = len(design.labels)
+    counts = np.diff(X[:, :nl].tocsc().indptr) if nl else np.zeros(0, dtype=int)
+    part = {
+        "level": level, "posts": int(rows.size),
+        "effects": [{"label": name, "effect": float(b), "count": int(c)}
+                    for name, b, c in zip(design.labels, beta[:nl].tolist(), counts.tolist())],
+        "gap_effect": float(beta[nl]), "typical_gap_hours": typical,
+        "type_effects": {p: float(b) for p, b in zip(design.types, beta[nl + 1:].tolist())},
+        "last_post_days": float(enc.t[rows[-1]]),
+    }
+    if residuals:
+        part["spread"] = _conformal_spread(enc, values)
+    return part
+
+
+def _conformal_spread(enc: Encoded, values: np.ndarray) -> list[float]:
+    """10th/90th percentiles of held-out log errors, pooled with SPREAD_PRIOR."""
+    n = enc.n
+    origins = CONFORMAL_ORIGINS if n < 200 else CONFORMAL_ORIGINS[-2:]
+    horizon = max(1, math.ceil(CONFORMAL_HORIZON * n))
+    res = []
+    for cut in sorted({int(f * n) for f in origins}):
+        if cut < MIN_ORIGIN_POSTS or cut >= n:
+            continue
+        train = enc.subset(cut)
+        tv = values[:cut]
+        if np.count_nonzero(~np.isnan(tv)) < MIN_ORIGIN_POSTS:
+            continue
+        part = _fit_target(train, tv, residuals=False)
+        test = enc.tail(cut).subset(min(horizon, n - cut))
+        actual = values[cut:cut + test.n]
+        pred = _batch(_Part(part), test)
+        ok = ~np.isnan(actual)
+        res.append(np.log1p(actual[ok]) - pred[ok])
+    r = np.concatenate(res) if res else np.zeros(0)
+    m = float(r.size)
+    lo_a, hi_a = (np.quantile(r, CONFORMAL_LEVELS) if r.size >= 2 else SPREAD_PRIOR)
+    lo = (m * float(lo_a) + SPREAD_PRIOR_WEIGHT * SPREAD_PRIOR[0]) / (m + SPREAD_PRIOR_WEIGHT)
+    hi = (m * float(hi_a) + SPREAD_PRIOR_WEIGHT * SPREAD_PRIOR[1]) / (m + SPREAD_PRIOR_WEIGHT)
+    return [min(lo, -0.05), max(hi, 0.05)]
+
+
+def fit_ridge(enc: Encoded) -> dict:
+    doc = {"kind": KIND, "half_lives": [h for h in HALF_LIVES],
+           "penalties": {"label": LABEL_PENALTY, "gap": GAP_PENALTY, "type": TYPE_PENALTY}}
+    for target, values in (("likes", enc.likes), ("comments", enc.comments)):
+        doc[target] = _fit_target(enc, values)
+    doc["spread"] = {t: (doc[t]["spread"] if doc[t] else None) for t in ("likes", "comments")}
+    return doc
+
+
+# ----------------------------------------------------------------------------- predict
+
+class _Part:
+    def __init__(self, d: dict):
+        self.level = float(d["level"])
+        self.index = {e["label"]: i for i, e in enumerate(d["effects"])}
+        self.eff = np.array([e["effect"] for e in d["effects"]], dtype=np.float64)
+        self._eff_l = self.eff.tolist()
+        self.gap = float(d["gap_effect"])
+        self.typical = float(d["typical_gap_hours"])
+        self.types = dict(d.get("type_effects") or {})
+        self.last = float(d["last_post_days"])
+        self.spread = d.get("spread")
+
+    def gap_part(self, hours: float | None) -> float:
+        h = self.typical if hours is None or not math.isfinite(hours) else hours
+        return self.gap * math.log1p(min(max(h, 0.0), MAX_GAP_HOURS))
+
+
+def _batch(part: _Part, enc: Encoded) -> np.ndarray:
+    """log1p predictions for the posts of enc (the first one's gap from the part's last post)."""
+    vmap = np.array([part.index.get(v, -1) for v in enc.vocab], dtype=np.int64)
+    j = vmap[enc.lab] if enc.lab.size else np.zeros(0, dtype=np.int64)
+    m = j >= 0
+    lab = np.bincount(enc.post_of[m], weights=enc.conf[m] * part.eff[j[m]], minlength=enc.n)
+    gap = part.gap * gap_feature(gap_hours(enc.t, part.last), part.typical)
+    typ = np.array([part.types.get(p, 0.0) if p else 0.0 for p in enc.ptype.tolist()])
+    return part.level + lab + gap + typ
+
+
+def _range(y: float, spread) -> list[float] | None:
+    """An 80% range of counts: whole numbers, rounded outwards."""
+    if spread is None:
+        return None
+    return [float(max(math.floor(math.expm1(y + spread[0])), 0)), float(max(math.ceil(math.expm1(y + spread[1])), 0))]
+
+
+class RidgePredictor:
+    kind = KIND
+    uses_labels = True
+
+    def __init__(self, doc: dict):
+        self.parts = {t: (_Part(doc[t]) if doc.get(t) else None) for t in ("likes", "comments")}
+        self.spread = {t: (p.spread if p else None) for t, p in self.parts.items()}
+
+    def _one(self, part: _Part, labels, when_days, product_type):
+        contrib = []
+        for name, c in labels:
+            i = part.index.get(name)
+            contrib.append(None if i is None else part._eff_l[i] * (c / 100.0))
+        hours = None if when_days is None else (when_days - part.last) * 24.0
+        gap = part.gap_part(hours)
+        typ = part.types.get(product_type, 0.0) if product_type else 0.0
+        y = part.level + sum(v for v in contrib if v is not None) + gap + typ
+        point = max(math.expm1(y), 0.0)
+        # a label's share: the likes the prediction would lose without it, and its factor
+        lost = [None if v is None else point - max(math.expm1(y - v), 0.0) for v in contrib]
+        factors = [None if v is None else math.exp(v) for v in contrib]
+        return {"point": point, "range": _range(y, part.spread), "lost": lost, "factors": factors,
+                "level": max(math.expm1(part.level + gap + typ), 0.0),
+                "features": {"gap_factor": math.exp(gap - part.gap_part(None)), "type_factor": math.exp(typ)}}
+
+    def predict(self, labels, when_days=None, product_type=None) -> dict:
+        lp, cp = self.parts["likes"], self.parts["comments"]
+        matched = [lp.index.get(name) is not None for name, _ in labels]
+        lk = self._one(lp, labels, when_days, product_type)
+        cm = self._one(cp, labels, when_days, product_type) if cp is not None else None
+        entries = []
+        for i, (name, c) in enumerate(labels):
+            entries.append({"name": name, "confidence": float(c), "matched": matched[i],
+                            "likes": lk["lost"][i], "comments": cm["lost"][i] if cm else None,
+                            "likes_factor": lk["factors"][i], "comments_factor": cm["factors"][i] if cm else None})
+        return {"kind": self.kind, "likes": lk["point"], "comments": cm["point"] if cm else None,
+                "likes_range": lk["range"], "comments_range": cm["range"] if cm else None,
+                "fallback": not any(matched), "labels": entries,
+                "level": {"likes": lk["level"], "comments": cm["level"] if cm else None},
+                "factors": lk["features"]}
+
+    def predict_batch(self, enc: Encoded):
+        pl = np.maximum(np.expm1(_batch(self.parts["likes"], enc)), 0.0)
+        cp = self.parts["comments"]
+        pc = np.maximum(np.expm1(_batch(cp, enc)), 0.0) if cp is not None else np.full(enc.n, np.nan)
+        return pl, pc
+
+
+# ----------------------------------------------------------------------------- the level through time
+
+def level_path(doc: dict, enc: Encoded, limit: int = 300) -> list[tuple[float, float]]:
+    """(epoch days, likes) of the model's level as it stood at each of the newest `limit` posts:
+    the label, gap and type parts taken out with the final coefficients, the level read off the
+    posts up to that one as the fit reads it (mean over half-lives of weighted medians)."""
+    part = doc.get("likes")
+    if not part:
+        return []
+    p = _Part(part)
+    mask = ~np.isnan(enc.likes)
+    z = np.log1p(enc.likes) - (_batch(p, enc) - p.level)
+    z, t = z[mask], enc.t[mask]
+    out = []
+    for i in range(max(0, z.size - limit), z.size):
+        zi = z[: i + 1]
+        age = np.arange(zi.size - 1, -1, -1, dtype=np.float64)
+        lv = [_weighted_median(zi, np.ones(zi.size) if h is None else np.power(0.5, age / h)) for h in HALF_LIVES]
+        out.append((float(t[i]), max(math.expm1(float(np.mean(lv))), 0.0)))
+    return out

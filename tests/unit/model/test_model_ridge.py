@@ -1,0 +1,118 @@
+"""The default kind (shared/model/ridge.py): hand-checkable fits, explanations, ranges, solver."""
+import math
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from shared.model import TrainingPost, predict
+from shared.model import ridge
+from shared.model.data import encode
+
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def posts_of(likes, labels=None, hours=24, types=None):
+    return [TrainingPost(f"m{i}", T0 + timedelta(hours=hours * i), v, None,
+                         tuple(labels[i]) if labels else (), types[i] if types else None)
+            for i, v in enumerate(likes)]
+
+
+def test_constant_account_predicts_its_constant():
+    doc = ridge.fit_ridge(encode(posts_of([99] * 20)))
+    out = ridge.RidgePredictor(doc).predict([], when_days=None)
+    assert out["likes"] == pytest.approx(99.0, rel=1e-6)
+    assert out["comments"] is None and out["comments_range"] is None
+    assert doc["likes"]["gap_effect"] == pytest.approx(0.0, abs=1e-9)  # equal spacing: nothing to learn
+
+
+def test_label_effect_sign_and_explanation():
+    labels = [[("Dog", 100.0)] if i % 2 else [("Tree", 100.0)] for i in range(40)]
+    likes = [400 if i % 2 else 100 for i in range(40)]
+    doc = ridge.fit_ridge(encode(posts_of(likes, labels)))
+    p = ridge.RidgePredictor(doc)
+    dog, tree = p.predict([("Dog", 100.0)]), p.predict([("Tree", 100.0)])
+    assert dog["likes"] > 2.5 * tree["likes"]
+    assert 250 < dog["likes"] < 450 and 90 < tree["likes"] < 160
+    entry = dog["labels"][0]
+    assert entry["matched"] and entry["likes_factor"] > 1 and entry["likes"] > 0
+    # the explanation is exact: the level times every factor gives the prediction
+    assert dog["likes"] == pytest.approx(math.expm1(math.log1p(dog["level"]["likes"]) + math.log(entry["likes_factor"])))
+    # a label seen at half confidence counts half
+    half = p.predict([("Dog", 50.0)])
+    assert half["labels"][0]["likes_factor"] == pytest.approx(math.sqrt(entry["likes_factor"]))
+
+
+def test_recent_posts_weigh_more_than_old_ones():
+    doc = ridge.fit_ridge(encode(posts_of([10] * 30 + [1000] * 10)))
+    got = ridge.RidgePredictor(doc).predict([])["likes"]
+    mean_log = math.expm1(np.mean(np.log1p([10] * 30 + [1000] * 10)))
+    assert mean_log < got < 1000  # above the plain average of logs, below the newest level
+
+
+def test_product_type_is_a_feature():
+    types = ["REELS" if i % 3 == 0 else "FEED" for i in range(45)]
+    likes = [900 if t == "REELS" else 300 for t in types]
+    doc = ridge.fit_ridge(encode(posts_of(likes, types=types)))
+    assert set(doc["likes"]["type_effects"]) == {"REELS"}  # FEED is the base
+    p = ridge.RidgePredictor(doc)
+    # 3x in the data, shrunk by the penalty (strongest where few recent posts weigh): still clear
+    assert p.predict([], product_type="REELS")["likes"] > 1.6 * p.predict([], product_type="FEED")["likes"]
+    assert p.predict([], product_type="CAROUSEL")["likes"] == p.predict([])["likes"]  # unseen: no effect
+
+
+def test_spacing_of_posts_is_a_feature():
+    # posts after a long gap do better: 48 h gaps 600 likes, 2 h gaps 200 likes
+    gaps = [48 if i % 2 else 2 for i in range(60)]
+    times = np.cumsum(gaps)
+    posts = [TrainingPost(f"m{i}", T0 + timedelta(hours=int(h)), 600 if gaps[i] == 48 else 200, None, ())
+             for i, h in enumerate(times)]
+    doc = ridge.fit_ridge(encode(posts))
+    assert doc["likes"]["gap_effect"] > 0
+    last = (posts[-1].timestamp - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds() / 86400
+    p = ridge.RidgePredictor(doc)
+    assert p.predict([], when_days=last + 2.0)["likes"] > p.predict([], when_days=last + 2 / 24)["likes"]
+
+
+def test_few_posts_get_the_prior_range_and_many_their_own():
+    few = ridge.fit_ridge(encode(posts_of([100, 120, 90])))
+    assert few["spread"]["likes"] == pytest.approx(list(ridge.SPREAD_PRIOR))
+    rng = np.random.default_rng(3)
+    calm = [int(500 * math.exp(rng.normal(0, 0.02))) for _ in range(150)]
+    wild = [int(500 * math.exp(rng.normal(0, 1.0))) for _ in range(150)]
+    s_calm = ridge.fit_ridge(encode(posts_of(calm)))["spread"]["likes"]
+    s_wild = ridge.fit_ridge(encode(posts_of(wild)))["spread"]["likes"]
+    assert s_calm[1] - s_calm[0] < 0.5 * (ridge.SPREAD_PRIOR[1] - ridge.SPREAD_PRIOR[0])
+    assert s_wild[1] - s_wild[0] > 2.0
+
+
+def test_ranges_are_whole_counts_around_the_point():
+    doc = ridge.fit_ridge(encode(posts_of([100 + (i % 7) * 10 for i in range(30)])))
+    out = ridge.RidgePredictor(doc).predict([])
+    lo, hi = out["likes_range"]
+    assert lo == int(lo) and hi == int(hi) and lo <= out["likes"] <= hi
+
+
+def test_the_sparse_solver_agrees_with_the_dense_one(monkeypatch):
+    rng = np.random.default_rng(7)
+    vocab = [f"l{j}" for j in range(600)]
+    posts = [TrainingPost(f"m{i}", T0 + timedelta(hours=5 * i), int(rng.integers(5, 500)), int(rng.integers(0, 9)),
+                          tuple((vocab[j], float(rng.integers(50, 101))) for j in rng.choice(600, 20, replace=False)))
+             for i in range(300)]
+    enc = encode(posts)
+    sparse_fit = ridge.fit_ridge(enc)
+    monkeypatch.setattr(ridge, "DIRECT_MAX", 10_000)
+    dense_fit = ridge.fit_ridge(enc)
+    a = np.array([e["effect"] for e in sparse_fit["likes"]["effects"]])
+    b = np.array([e["effect"] for e in dense_fit["likes"]["effects"]])
+    assert len(a) == 600 and np.max(np.abs(a - b)) < 1e-6
+    assert sparse_fit["likes"]["level"] == pytest.approx(dense_fit["likes"]["level"], abs=1e-6)
+
+
+def test_predict_through_the_document_passes_the_product_type():
+    from shared.model import build_model
+
+    types = ["REELS" if i % 2 else "FEED" for i in range(30)]
+    doc = build_model(posts_of([800 if t == "REELS" else 200 for t in types], types=types))
+    assert doc["kind"] == "ridge"
+    assert predict(doc, [], product_type="REELS")["likes"] > predict(doc, [], product_type="FEED")["likes"]
