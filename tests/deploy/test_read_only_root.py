@@ -1,6 +1,6 @@
 """What the pods promise, run for real: every long-running service starts and serves with the
-root filesystem read-only and only /tmp and <data dir>/run writable (the emptyDirs of
-deploy/k8s; HOME=/tmp as in the Dockerfile), passes its probe, and leaves on SIGTERM well
+root filesystem read-only and only a /tmp and <data dir>/run writable (the emptyDirs of
+deploy/k8s; HOME is that /tmp, as in the Dockerfile), passes its probe, and leaves on SIGTERM well
 within the grace period its Deployment gives it. Each service runs in a private mount
 namespace (unshare), against the real broker, Redis and MongoDB-wire server."""
 from __future__ import annotations
@@ -26,8 +26,11 @@ pytestmark = [
                        reason="a private mount namespace needs root and unshare"),
 ]
 
-# / read-only; tmpfs on /tmp and on the data dir's run/ (the pod's two emptyDirs); then the service.
-READ_ONLY = 'mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs "$RUN_DIR" && exec "$@"'
+# Everything read-only (/, and the checkout, which may be a mount of its own) but a scratch
+# directory standing for the pod's /tmp (HOME and TMPDIR) and a tmpfs on the data dir's run/:
+# the two emptyDirs. Then the service. (Not a tmpfs over /tmp: the checkout may live there.)
+READ_ONLY = ('mount --bind "$SCRATCH" "$SCRATCH" && mount --bind "$REPO" "$REPO" && mount -o remount,bind,ro / '
+             '&& mount -o remount,bind,ro "$REPO" && mount -t tmpfs tmpfs "$RUN_DIR" && exec "$@"')
 WRITE_ERRORS = ("Read-only file system", "Errno 30", "PermissionError", "Permission denied")
 
 
@@ -41,14 +44,17 @@ def test_every_service_runs_on_a_read_only_root_and_stops_on_sigterm(vhost, tmp_
     run_dir = Path(load().data_dir) / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = {**os.environ, "LIKELY_AMQP_URL": vhost, "LIKELY_GATEWAY_PORT": str(port), "HOME": "/tmp",
-           "RUN_DIR": str(run_dir), "PYTHONUNBUFFERED": "1"}
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "LIKELY_AMQP_URL": vhost, "LIKELY_GATEWAY_PORT": str(port), "HOME": str(scratch),
+           "TMPDIR": str(scratch), "SCRATCH": str(scratch), "REPO": str(ROOT), "RUN_DIR": str(run_dir),
+           "PYTHONUNBUFFERED": "1"}
     grace = {n: d["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
              for n, d in of_kind(render("production"), "Deployment").items()}
     procs: dict[str, subprocess.Popen] = {}
     try:
         for name in long_running_services():
-            log = open(tmp_path / f"{name}.log", "wb")
+            log = open(tmp_path / f"{name}.log", "wb")  # opened here, outside the namespace
             procs[name] = subprocess.Popen(
                 ["unshare", "--mount", "--propagation", "private", "sh", "-c", READ_ONLY, "sh",
                  sys.executable, "-m", f"services.{name}"],
