@@ -43,6 +43,12 @@ test: install
 	bash scripts/infra.sh up
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The chaos scenarios at full length (5-minute outages, default retry delays); `make test` runs
+# them shortened. Each starts its own RabbitMQ node, Redis and MongoDB-wire server.
+chaos: install
+	bash scripts/infra.sh up
+	LIKELY_CHAOS_FULL=1 $(PY) -m pytest -q -p no:cacheprovider tests/chaos $(PYTEST_ARGS)
+
 test-unit: install
 	$(PY) -m pytest -q tests/unit
 

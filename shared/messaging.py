@@ -194,7 +194,8 @@ class Worker(ConsumerMixin):
             message.ack()
         elif verdict == "retry":
             target = self.retries[attempt]
-            log.warning("retrying %s %s in %s (try %d): %s", msg.TYPE, msg.message_id, target.name, attempt + 1, reason)
+            log.warning("retrying %s %s in %s (try %d): %s", msg.TYPE, msg.message_id, target.name, attempt + 1,
+                        reason[:200])
             self._republish(message, exchange="", routing_key=target.name,
                             headers={ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: reason[:1000]})
         else:

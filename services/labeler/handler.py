@@ -18,7 +18,11 @@ log = logging.getLogger(__name__)
 
 def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progress: Progress,
                 store: storage.ImageStore, labeler, fetch: Callable[[str], bytes], publish: Callable) -> str:
-    """Returns the verdict of the count ('counted', 'complete', 'duplicate', 'inactive')."""
+    """Returns the verdict of the count ('counted', 'complete', 'duplicate', 'inactive').
+
+    Redis or MongoDB down (here or while counting) raises: the worker retries the post later
+    through the broker's retry queues, and after the last try dead-letters it, where the janitor
+    counts it failed with the reason (services/janitor/deadletters.py). No post goes uncounted."""
     state = progress.state(msg.run_id)
     if state is None:
         run = db.runs.find_one({"_id": msg.run_id})

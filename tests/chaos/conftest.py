@@ -32,7 +32,7 @@ class Timing:
 
 TIMING = (
     Timing(300, 300, {}) if FULL else
-    Timing(60, 30, {
+    Timing(60, 20, {
         "LIKELY_RETRY_DELAYS": "1,2,4,8,15,15,15,15,15,15",  # 105 s in all, tries every 15 s at most
         "LIKELY_RUN_STALL_TIMEOUT": "30",
         "LIKELY_JANITOR_INTERVAL": "3",

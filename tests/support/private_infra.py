@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.infra import _port_open as port_open
+
 
 def port_free(port: int) -> bool:
     with socket.socket() as s:
@@ -25,14 +27,6 @@ def port_free(port: int) -> bool:
             return True
         except OSError:
             return False
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def free_ports(n: int, start: int = 5700, stop: int = 6300) -> list[int]:
