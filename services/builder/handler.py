@@ -47,9 +47,11 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
         run = db.runs.find_one({"_id": msg.run_id})
         if run is None or run["user_id"] != msg.user_id:
             raise Reject(f"unknown run {msg.run_id}")
-        if run["state"] not in ("running", "building"):
-            return "skipped"  # done already (a replay), or cancelled: no build
-        runs.transition(db, run["_id"], "building", ("running",))
+        if run["state"] != "building":
+            # done already (a replay), cancelled (no build), or still running: a build request that
+            # came early (replayed, out of order) must not build on part of the posts; the post
+            # that completes the run moves it to building and asks again.
+            return "skipped"
     source = msg.run_id or msg.message_id
     if db.models.find_one({"source": source}, {"_id": 1}):
         outcome = "skipped"

@@ -1,5 +1,6 @@
 """The janitor on the real MongoDB-wire server and Redis: dead letters accounted for, stalled
-runs resumed then failed. (Over RabbitMQ, with every service running: tests/chaos.)"""
+runs resumed then failed; and a build request that comes early. (Over RabbitMQ, with every
+service running: tests/chaos.)"""
 from __future__ import annotations
 
 import time
@@ -86,3 +87,17 @@ def test_a_stalled_listing_is_listed_again_and_progress_after_a_resume_counts(wo
     runs.transition(world.db, run["_id"], "running", ("listing",), total=1, media=[])
     assert reap(world, time.time() + 1) is None
     assert isinstance(world.sent[0], TrainRequested) and not any(isinstance(m, PostDiscovered) for m in world.sent)
+
+
+def test_a_build_request_that_comes_early_builds_nothing(world):
+    from services.builder.handler import handle_build
+    from tests.integration.pipeline.test_pipeline_handlers import FIRST
+
+    run = world.start_run([media(1, "red", 100), media(2, "green", 80)])
+    world.label(world.posts_sent()[0])
+    early = BuildRequested(message_id=f"build:{run['_id']}", user_id=world.user, run_id=run["_id"])
+    assert handle_build(early, FIRST, db=world.db, progress=world.progress) == "skipped"
+    assert world.db.runs.find_one({"_id": run["_id"]})["state"] == "running"
+    assert world.db.models.count_documents({"source": run["_id"]}) == 0
+    world.label(world.posts_sent()[1])  # the last post completes the run and asks for the build
+    assert handle_build(world.builds_sent()[-1], FIRST, db=world.db, progress=world.progress) == "built"
