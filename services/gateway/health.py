@@ -68,7 +68,23 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         from prometheus_client import REGISTRY as registry
-    return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+    return generate_latest(registry) + _dead_letter_counts(), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+
+def _dead_letter_counts() -> bytes:
+    """likely_dead_letters{queue, outcome}: what the janitor accounted for (MongoDB dead_letters)."""
+    from prometheus_client import Gauge
+
+    registry = CollectorRegistry()
+    gauge = Gauge("likely_dead_letters", "Dead letters accounted for by the janitor", ["queue", "outcome"],
+                  registry=registry)
+    try:
+        rows = deps().db.dead_letters.aggregate([{"$group": {"_id": {"q": "$queue", "o": "$outcome"}, "n": {"$sum": 1}}}])
+        for row in rows:
+            gauge.labels(row["_id"].get("q") or "?", row["_id"].get("o") or "?").set(row["n"])
+    except Exception:  # noqa: BLE001 - MongoDB down: the other metrics still answer
+        return b""
+    return generate_latest(registry)
 
 
 @bp.get("/openapi.json")

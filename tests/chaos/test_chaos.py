@@ -180,7 +180,7 @@ def test_poison_messages_are_dead_lettered_and_accounted_for(chaos_stack, infra,
             producer.publish(body, exchange=topology.POSTS.name, routing_key="post", type=type_name,
                              content_type="application/json", delivery_mode=2)
     say("injected: 4 poison posts: not JSON, an unknown type, missing fields, a post of a run that does not exist")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while chaos_db.dead_letters.count_documents({}) < before + len(poison) and time.monotonic() < deadline:
         time.sleep(0.3)
     records = list(chaos_db.dead_letters.find({}, sort=[("at", -1)]).limit(len(poison)))
@@ -189,6 +189,8 @@ def test_poison_messages_are_dead_lettered_and_accounted_for(chaos_stack, infra,
     assert any("unknown run" in r["reason"] for r in records)
     waiting = drained(infra)
     assert not waiting, waiting
+    metrics = requests.get(f"{chaos_stack.gateway_url}/metrics", timeout=10).text
+    assert 'likely_dead_letters{outcome="recorded",queue="labeler.posts"}' in metrics
     say(f"checked: {len(records)} dead letters recorded with their reasons "
         f"({'; '.join(sorted({r['reason'][:40] for r in records}))}), no queue holds a message")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -29,11 +30,13 @@ def port_free(port: int) -> bool:
             return False
 
 
-def free_ports(n: int, start: int = 5700, stop: int = 6300) -> list[int]:
-    """Ports below the kernel's ephemeral range (32768+), where an outgoing connection may
-    hold a port and make the broker's listener fail to bind."""
-    ports = [p for p in range(start, stop) if port_free(p)]
-    return ports[:n]
+def free_ports(n: int, start: int = 5700, stop: int = 6700) -> list[int]:
+    """Free ports below the kernel's ephemeral range (32768+, where an outgoing connection may
+    hold a port and make the broker's listener fail to bind), picked at random: another
+    session's server that is stopped for a while must not find its port taken by ours."""
+    candidates = list(range(start, stop))
+    random.shuffle(candidates)
+    return [p for p in candidates if port_free(p)][:n]
 
 
 def wait_until(check, timeout: float, what: str) -> None:
@@ -130,6 +133,7 @@ class RabbitNode:
     def start(self) -> None:
         subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, capture_output=True)
         wait_until(lambda: port_open(self.port), 90, f"RabbitMQ node {self.node} listening on {self.port}")
+        self.ctl("await_startup")  # the node listening is ours (not another session's on a reused port)
 
     def stop(self) -> None:
         try:
