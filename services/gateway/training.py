@@ -97,6 +97,8 @@ def model_summary(model: dict, with_coefficients: bool) -> dict:
         "mean_likes": model.get("mean_likes"), "mean_comments": model.get("mean_comments"),
         "backtest": model.get("backtest"), "selection": model.get("selection"), "labelers": model.get("labelers", []),
         "likes_hidden": int(model.get("likes_hidden") or 0),  # posts left out: their like counts are hidden
+        # what the card's accuracy chart draws (shared/model/chart.py); None for models built before it
+        "chart": model.get("chart"),
     }
     if with_coefficients:
         out["coefficients"] = coefficients(model)
@@ -106,6 +108,7 @@ def model_summary(model: dict, with_coefficients: bool) -> dict:
 @bp.get("/api/v1/model")
 @require_auth
 def get_model():
+    """The user's newest model: its facts, backtest and the data of its accuracy chart ("chart")."""
     model = deps().db.models.find_one({"user_id": g.user_id}, sort=[("version", -1)])
     if model is None:
         raise ApiError(404, "model_not_trained", "You have no model yet: connect Instagram and train one.")

@@ -23,7 +23,7 @@ DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 15_000
 
 # Fresh sandbox accounts of the browser tests alone (the sandbox reads account folders on demand).
-ACCOUNTS = {"hana": 12, "ivan": 12, "judy": 12, "kate": 8}
+ACCOUNTS = {"hana": 12, "ivan": 12, "judy": 12, "kate": 8, "lena": 12}
 
 
 @pytest.fixture(scope="session")
@@ -64,14 +64,19 @@ def browser_accounts(sandbox):
     return sorted(ACCOUNTS)
 
 
-def shoot(page, name: str) -> None:
-    """Full-page screenshots at phone and desktop sizes: test-artifacts/browser/NAME-{phone,desktop}.png."""
+def shoot(page, name: str, element=None) -> None:
+    """Screenshots at phone and desktop sizes, of the full page or of one element (a locator):
+    test-artifacts/browser/NAME-{phone,desktop}.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     before = page.viewport_size
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(size)
         page.wait_for_timeout(150)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+        path = str(ARTIFACTS / f"{name}-{label}.png")
+        if element is not None:
+            element.screenshot(path=path)
+        else:
+            page.screenshot(path=path, full_page=True)
     page.set_viewport_size(before or DESKTOP)
 
 
@@ -104,6 +109,21 @@ def sign_up(page, base_url: str, email: str | None = None) -> str:
     page.get_by_role("button", name="Log out").wait_for()
     page.locator('#app[aria-busy="false"]').wait_for()
     return email
+
+
+def trained_by_api(base_url: str, account: str):
+    """A new user made through the API, with this sandbox account connected and trained:
+    (client, email, the finished run)."""
+    from services.cli.client import LikelyClient
+
+    client = LikelyClient(base_url)
+    email = new_email()
+    client.sign_up(email, PASSWORD)
+    client.log_in(email, PASSWORD)
+    client.connect_instagram(account)
+    run = client.wait_for_run(client.train()["run_id"], timeout=120)
+    assert run["state"] == "done", run
+    return client, email, run
 
 
 def log_in(page, base_url: str, email: str) -> None:

@@ -1,5 +1,6 @@
 """The whole journey in a real browser, as a person: sign up, connect the demo account through
-the sandbox's account picker, train and watch the bar reach the end, see the model, analyze
+the sandbox's account picker, train and watch the bar reach the end, see the model and the
+chart of its accuracy, analyze
 the cat photograph, see it in history, rank several photos, log out."""
 from __future__ import annotations
 
@@ -78,6 +79,15 @@ def test_the_whole_journey(page, stack, sandbox, photo):
     accuracy = page.locator("#model-accuracy")
     assert re.search(r"Off by [\d,.]+ likes", accuracy.inner_text()), accuracy.inner_text()
     shoot(page, "05-home-trained")
+
+    # The picture of it: likes through time, the model's level, the held-out posts predicted
+    chart = page.get_by_role("img", name=re.compile(r"^Chart of the likes of your \d+ posts"))
+    chart.wait_for()
+    held = page.locator("#model-chart .c-held-out circle").count()
+    assert held >= 10 and page.locator("#model-chart .c-range > g").count() == held
+    assert re.search(rf"predicted the newest {held}: typically within x[\d.]+ of the actual likes",
+                     page.locator("#chart-summary").inner_text())
+    shoot(page, "05-model-card-chart", page.locator("#model-card"))
 
     # Analyze the cat photograph: preview at once, then numbers and labels
     cat = photo("cat", "cat.jpg")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sandbox.instagram.testing import trainable_posts
 from services.cli.client import LikelyClient
 from tests.conftest import new_email
-from tests.e2e.browser.conftest import connect_instagram, log_in, shoot, sign_up, token_of
+from tests.e2e.browser.conftest import connect_instagram, log_in, shoot, sign_up, token_of, trained_by_api
 from tests.e2e.conftest import PASSWORD
 
 
@@ -115,12 +115,7 @@ def test_reload_mid_run_picks_the_run_up_again(page, stack, sandbox, browser_acc
 
 
 def test_a_bad_upload_is_explained_and_nothing_is_kept(page, stack, browser_accounts, tmp_path):
-    client = LikelyClient(stack.gateway_url)
-    email = new_email()
-    client.sign_up(email, PASSWORD)
-    client.log_in(email, PASSWORD)
-    client.connect_instagram("judy")
-    assert client.wait_for_run(client.train()["run_id"], timeout=120)["state"] == "done"
+    client, email, _ = trained_by_api(stack.gateway_url, "judy")
     log_in(page, stack.gateway_url, email)
 
     text = tmp_path / "notes.txt"

@@ -227,6 +227,7 @@
     user_mean: "your average",
     recent_median: "your recent median",
     trend: "label effects over your account's trend",
+    ridge: "your recent level plus what each label adds",
   };
 
   async function loadModel() {
@@ -261,7 +262,15 @@
       el("tbody", {}, top.map((t) => el("tr", {},
         el("th", { scope: "row" }, t.label || t.name), el("td", { class: "num" }, fmt(t.likes)),
         el("td", { class: "num" }, fmt(t.comments)), el("td", { class: "num" }, fmt(t.count)))))) : null;
-    body.replaceChildren(el("div", { class: "model-cols" }, el("div", {}, summary, accuracy(m)), table));
+    body.replaceChildren(el("div", { class: "model-cols" }, el("div", {}, summary, accuracy(m)), table), accuracyChart(m));
+  }
+
+  /* The chart of likes through time and of the held-out predictions (chart.js); models built
+     before the chart existed have none. */
+  function accuracyChart(m) {
+    if (m.chart) return LikelyChart.render(m.chart);
+    return el("p", { class: "muted", id: "model-chart-none" },
+      "This model was built before Likely drew its accuracy: retrain to see how accurate your model is.");
   }
 
   function accuracy(m) {

@@ -1,0 +1,265 @@
+/* The model card's accuracy chart, drawn as inline SVG (no library, nothing from a CDN).
+   It draws what GET /api/v1/model returns under "chart" (shared/model/chart.py): the account's
+   posts (likes, log scale), the model's level through time, and for the newest posts held out
+   in the backtest, predicted against actual with the 80% range. Every series has its own shape
+   (dots, a line, open diamonds, bars with caps), so colour is never the only difference; the
+   summary in words sits beside it and a table of the held-out posts below it. */
+"use strict";
+
+const LikelyChart = (() => {
+  const NS = "http://www.w3.org/2000/svg";
+  const DAY = 86400000;
+  const MIN_WIDTH = 260;
+  const FLOOR = 1;  // likes are drawn on a log scale: 0 is drawn as 1, and the axis says so
+  const AXIS_LABEL = "Likes (log scale; 0 drawn as 1)";
+  let uid = 0;
+
+  // ------------------------------------------------------------------ pure helpers
+  /* Milliseconds since the epoch of an ISO-8601 string (microseconds cut to milliseconds). */
+  function time(iso) {
+    return Date.parse(String(iso).replace(/(\.\d{3})\d+/, "$1"));
+  }
+
+  function linear(d0, d1, r0, r1) {
+    const span = d1 - d0 || 1;
+    return (v) => r0 + ((v - d0) / span) * (r1 - r0);
+  }
+
+  const log = (v) => Math.log10(Math.max(FLOOR, Number(v) || 0));
+
+  /* Tick values for a log axis over [lo, hi] (likes, both >= 1): powers of ten, with 2 and 5
+     (or 3) between them when the range is short, thinned when it is long; the two ends,
+     rounded, when no such value falls inside. */
+  function logTicks(lo, hi, maxTicks = 6) {
+    lo = Math.max(FLOOR, lo); hi = Math.max(lo, hi);
+    const k0 = Math.floor(Math.log10(lo)), k1 = Math.ceil(Math.log10(hi));
+    const gen = (mults) => {
+      const out = [];
+      for (let k = k0; k <= k1; k++) for (const m of mults) {
+        const v = m * 10 ** k;
+        if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
+      }
+      return out;
+    };
+    let out = gen([1, 2, 5]);
+    if (out.length < 2) {
+      const sig2 = (v, f) => { const u = 10 ** (Math.floor(Math.log10(v)) - 1); return Number((f(v / u) * u).toPrecision(2)); };
+      return [...new Set([sig2(lo, Math.ceil), sig2(hi, Math.floor)])];
+    }
+    for (const mults of [[1, 3], [1]]) {
+      if (out.length <= maxTicks) break;
+      const fewer = gen(mults);
+      if (fewer.length >= 2) out = fewer;
+    }
+    if (out.length > maxTicks) {
+      const every = Math.ceil(out.length / maxTicks);
+      out = out.filter((v, i) => i % every === 0);
+    }
+    return out;
+  }
+
+  const MONTHS = [1, 2, 3, 6, 12, 24, 36, 60, 120];
+  const DAYS = [1, 2, 7, 14];
+
+  /* Calendar-aligned ticks (UTC) over [t0, t1] ms, at most maxTicks: [{t, label}]. */
+  function timeTicks(t0, t1, maxTicks = 5) {
+    maxTicks = Math.max(2, maxTicks);
+    const span = Math.max(t1 - t0, DAY);
+    const fmt = (opts) => new Intl.DateTimeFormat(undefined, { timeZone: "UTC", ...opts });
+    const days = DAYS.find((d) => span / (d * DAY) <= maxTicks);
+    if (days) {
+      const f = fmt({ day: "numeric", month: "short" });
+      const out = [];
+      for (let t = Math.ceil(t0 / DAY) * DAY; t <= t1; t += days * DAY) out.push({ t, label: f.format(t) });
+      return out;
+    }
+    const months = MONTHS.find((m) => span / (m * 30.44 * DAY) <= maxTicks) || 12 * Math.ceil(span / (365.25 * DAY * maxTicks));
+    const f = months >= 12 ? fmt({ year: "numeric" }) : fmt({ month: "short", year: "numeric" });
+    const start = new Date(t0);
+    let y = start.getUTCFullYear(), m = start.getUTCMonth() + 1;  // the first month boundary after t0
+    const out = [];
+    for (let i = 0; i < 1000; i++, m++) {
+      if (m > 11) { y += Math.floor(m / 12); m %= 12; }
+      const t = Date.UTC(y, m, 1);
+      if (t > t1) break;
+      if (t < t0) continue;
+      const index = y * 12 + m;
+      if (index % months === 0) out.push({ t, label: f.format(t) });
+    }
+    return out;
+  }
+
+  /* The chart's numbers, ready to draw: times in ms, likes as given. */
+  function prepare(chart) {
+    const posts = (chart.posts || []).map((p) => ({ t: time(p.t), likes: Number(p.likes) }))
+      .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.likes));
+    const level = (chart.level || []).map((p) => ({ t: time(p.t), likes: Number(p.likes) }))
+      .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.likes));
+    const ho = chart.holdout || null;
+    const held = ho ? (ho.points || []).map((p) => ({
+      t: time(p.t), actual: Number(p.actual), predicted: Number(p.predicted),
+      low: p.low === null || p.low === undefined ? null : Number(p.low),
+      high: p.high === null || p.high === undefined ? null : Number(p.high),
+    })).filter((p) => Number.isFinite(p.t)) : [];
+    const ts = [...posts, ...level, ...held].map((p) => p.t);
+    const ys = [...posts.map((p) => p.likes), ...level.map((p) => p.likes),
+      ...held.flatMap((p) => [p.actual, p.predicted, p.low, p.high])].filter((v) => v !== null && Number.isFinite(v));
+    return { posts, level, held, ranged: held.some((p) => p.low !== null && p.high !== null),
+      t0: Math.min(...ts), t1: Math.max(...ts), y0: Math.max(FLOOR, Math.min(...ys)), y1: Math.max(FLOOR, Math.max(...ys)) };
+  }
+
+  // ------------------------------------------------------------------ drawing
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) node.setAttribute(k, v);
+    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return node;
+  }
+
+  const r1 = (v) => Math.round(v * 10) / 10;
+  const diamond = (x, y, r) => `M${r1(x)} ${r1(y - r)}L${r1(x + r)} ${r1(y)}L${r1(x)} ${r1(y + r)}L${r1(x - r)} ${r1(y)}Z`;
+
+  /* Marks of the legend, the same shapes as in the chart. */
+  const MARKS = {
+    post: () => svg("circle", { class: "c-post", cx: 8, cy: 8, r: 3.5 }),
+    held: () => svg("circle", { class: "c-held", cx: 8, cy: 8, r: 4 }),
+    level: () => svg("line", { class: "c-level", x1: 1, y1: 8, x2: 15, y2: 8 }),
+    predicted: () => svg("path", { class: "c-predicted", d: diamond(8, 8, 5) }),
+    range: () => svg("g", { class: "c-range" }, svg("line", { x1: 8, y1: 1, x2: 8, y2: 15 }),
+      svg("line", { x1: 5, y1: 1, x2: 11, y2: 1 }), svg("line", { x1: 5, y1: 15, x2: 11, y2: 15 })),
+    band: () => svg("rect", { class: "c-band-key", x: 1, y: 1, width: 14, height: 14 }),
+  };
+
+  function mark(name) {
+    return svg("svg", { class: "chart-key", width: 16, height: 16, viewBox: "0 0 16 16", "aria-hidden": "true", focusable: "false" }, MARKS[name]());
+  }
+
+  /* The SVG of a prepared chart at this width (CSS pixels). */
+  function draw(d, width, label) {
+    const w = Math.max(MIN_WIDTH, Math.round(width));
+    const h = Math.round(Math.min(340, Math.max(230, w * 0.55)));
+    const m = { top: 26, right: 12, bottom: 30, left: 46 };
+    const x = linear(d.t0 === d.t1 ? d.t0 - DAY : d.t0, d.t0 === d.t1 ? d.t1 + DAY : d.t1, m.left, w - m.right);
+    const pad = Math.max(0.08, 0.06 * (log(d.y1) - log(d.y0)));
+    const y = linear(log(d.y0) - pad, log(d.y1) + pad, h - m.bottom, m.top);
+    const Y = (v) => r1(y(log(v)));
+    const X = (t) => r1(x(t));
+    const id = `chart-title-${++uid}`;
+    const root = svg("svg", { class: "chart-svg", width: w, height: h, viewBox: `0 0 ${w} ${h}`,
+      role: "img", "aria-label": label, "aria-labelledby": id }, svg("title", { id }, label));
+
+    // held-out band: from halfway between the last trained post and the first held-out one
+    if (d.held.length) {
+      const first = d.held[0].t;
+      const before = d.posts.filter((p) => p.t < first).map((p) => p.t);
+      const cut = before.length ? (Math.max(...before) + first) / 2 : first;
+      const bx = Math.max(m.left, X(cut));
+      root.append(svg("rect", { class: "c-band", x: bx, y: m.top, width: Math.max(2, w - m.right - bx), height: h - m.top - m.bottom }),
+        svg("line", { class: "c-cut", x1: bx, y1: m.top, x2: bx, y2: h - m.bottom }),
+        svg("text", { class: "c-band-label", x: w - m.right - 4, y: m.top + 12, "text-anchor": "end" }, "held out"));
+    }
+    // axes: log ticks with grid lines, time ticks, the axis label saying how 0 is drawn
+    const yt = logTicks(10 ** (log(d.y0) - pad), 10 ** (log(d.y1) + pad), Math.max(3, Math.floor((h - m.top - m.bottom) / 34)));
+    const nf = new Intl.NumberFormat(undefined, { notation: d.y1 >= 100000 ? "compact" : "standard", maximumFractionDigits: 1 });
+    root.append(svg("g", { class: "c-axis c-y" }, yt.map((v) => svg("g", {},
+      svg("line", { class: "c-grid", x1: m.left, x2: w - m.right, y1: Y(v), y2: Y(v) }),
+      svg("text", { x: m.left - 6, y: Y(v) + 4, "text-anchor": "end" }, nf.format(v))))),
+    svg("text", { class: "c-axis-label", x: 2, y: 12 }, AXIS_LABEL));
+    const xt = timeTicks(d.t0, d.t1, Math.floor((w - m.left - m.right) / 72));
+    root.append(svg("g", { class: "c-axis c-x" },
+      svg("line", { class: "c-baseline", x1: m.left, x2: w - m.right, y1: h - m.bottom, y2: h - m.bottom }),
+      xt.map((tk) => {
+        // a label that would run past either edge is anchored to its end or start instead
+        const xx = X(tk.t), half = tk.label.length * 3.3;
+        const anchor = xx + half > w - 1 ? "end" : xx - half < 1 ? "start" : "middle";
+        const tx = anchor === "end" ? w - 1 : anchor === "start" ? 1 : xx;
+        return svg("g", {}, svg("line", { x1: xx, x2: xx, y1: h - m.bottom, y2: h - m.bottom + 4 }),
+          svg("text", { x: tx, y: h - m.bottom + 17, "text-anchor": anchor }, tk.label));
+      })));
+
+    // the 80% ranges of the held-out posts, under everything else
+    const cap = 3;
+    root.append(svg("g", { class: "c-range" }, d.held.filter((p) => p.low !== null && p.high !== null).map((p) => {
+      const xx = X(p.t), lo = Y(p.low), hi = Y(p.high);
+      return svg("g", {}, svg("line", { x1: xx, x2: xx, y1: lo, y2: hi }),
+        svg("line", { x1: xx - cap, x2: xx + cap, y1: lo, y2: lo }), svg("line", { x1: xx - cap, x2: xx + cap, y1: hi, y2: hi }));
+    })));
+    if (d.level.length) {
+      root.append(svg("polyline", { class: "c-level", points: d.level.map((p) => `${X(p.t)},${Y(p.likes)}`).join(" ") }));
+    }
+    const heldAt = new Set(d.held.map((p) => p.t));
+    const f = new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" });
+    root.append(svg("g", { class: "c-posts" }, d.posts.filter((p) => !heldAt.has(p.t)).map((p) =>
+      svg("circle", { class: "c-post", cx: X(p.t), cy: Y(p.likes), r: 2.6 }, svg("title", {}, `${f.format(p.t)}: ${p.likes} likes`)))));
+    root.append(svg("g", { class: "c-held-out" }, d.held.map((p) => svg("g", {},
+      svg("title", {}, `${f.format(p.t)}: ${p.actual} likes, predicted ${Math.round(p.predicted)}` +
+        (p.low !== null && p.high !== null ? ` (80% range ${Math.round(p.low)}–${Math.round(p.high)})` : "")),
+      svg("path", { class: "c-predicted", d: diamond(X(p.t), Y(p.predicted), 4.5) }),
+      svg("circle", { class: "c-held", cx: X(p.t), cy: Y(p.actual), r: 3.4 })))));
+    return root;
+  }
+
+  function legend(d) {
+    const items = [["post", d.held.length ? "A post's likes (trained on)" : "A post's likes"]];
+    if (d.level.length) items.push(["level", "The model's level through time"]);
+    if (d.held.length) {
+      items.push(["band", "Newest posts, held out"], ["held", "A held-out post's actual likes"], ["predicted", "What the model predicted for it"]);
+      if (d.ranged) items.push(["range", "Its 80% range"]);
+    }
+    const { el } = Likely;
+    return el("ul", { class: "chart-legend", "aria-label": "Legend" }, items.map(([k, text]) => el("li", {}, mark(k), " ", text)));
+  }
+
+  function table(d) {
+    if (!d.held.length) return null;
+    const { el, fmt } = Likely;
+    const f = new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" });
+    const inside = (p) => (p.low === null || p.high === null ? "–" : (p.low <= p.actual && p.actual <= p.high ? "yes" : "no"));
+    return el("details", { class: "chart-table" },
+      el("summary", {}, `The ${d.held.length} held-out posts as a table`),
+      el("table", { class: "top-labels", id: "chart-holdout" },
+        el("caption", {}, "Held-out posts: actual and predicted likes"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Posted"), el("th", { scope: "col", class: "num" }, "Actual"),
+          el("th", { scope: "col", class: "num" }, "Predicted"), el("th", { scope: "col", class: "num" }, "80% range"),
+          el("th", { scope: "col" }, "Inside"))),
+        el("tbody", {}, d.held.map((p) => el("tr", {},
+          el("th", { scope: "row" }, f.format(p.t)), el("td", { class: "num" }, fmt(p.actual)), el("td", { class: "num" }, fmt(p.predicted)),
+          el("td", { class: "num" }, p.low === null || p.high === null ? "–" : `${fmt(p.low)}–${fmt(p.high)}`),
+          el("td", {}, inside(p)))))));
+  }
+
+  /* The chart's section for the model card: title, SVG (redrawn to its width), legend, the
+     summary in words beside it, the held-out posts as a table. null draws nothing. */
+  function render(chart) {
+    const { el } = Likely;
+    const d = prepare(chart || {});
+    const summary = el("p", { class: "chart-summary", id: "chart-summary" }, chart && chart.summary ? chart.summary : "");
+    const section = el("section", { class: "chart", id: "model-chart", "aria-labelledby": "chart-heading" },
+      el("h3", { id: "chart-heading" }, "Your likes through time, and the model against them"));
+    if (!d.posts.length) {
+      section.append(el("p", { class: "muted" }, "No posts to draw."), summary);
+      return section;
+    }
+    const label = `Chart of the likes of your ${d.posts.length} post${d.posts.length === 1 ? "" : "s"} through time, on a log scale` +
+      (d.level.length ? ", with the model's level" : "") +
+      (d.held.length ? `, and for the newest ${d.held.length} posts, held out, the predicted likes against the actual ones` +
+        (d.ranged ? " with their 80% ranges" : "") : "") + ". The summary beside it says the same in words.";
+    const plot = el("div", { class: "chart-plot" });
+    let drawn = 0, observer = null;
+    const redraw = () => {
+      if (drawn && !plot.isConnected) { if (observer) observer.disconnect(); return; }  // the card was redrawn
+      const width = Math.floor(plot.clientWidth);
+      if (!width || Math.abs(width - drawn) < 2) return;
+      drawn = width;
+      const node = draw(d, width, label);
+      node.setAttribute("aria-describedby", "chart-summary");
+      plot.replaceChildren(node);
+    };
+    if (typeof ResizeObserver === "function") (observer = new ResizeObserver(redraw)).observe(plot);
+    else requestAnimationFrame(redraw);
+    section.append(el("div", { class: "chart-cols" }, plot, el("div", { class: "chart-side" }, legend(d), summary)), table(d));
+    return section;
+  }
+
+  return { render, draw, prepare, logTicks, timeTicks, AXIS_LABEL };
+})();
