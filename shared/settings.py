@@ -44,7 +44,7 @@ class Settings:
     amqp_url: str = setting("LIKELY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//", "RabbitMQ")
     amqp_heartbeat: int = setting("LIKELY_AMQP_HEARTBEAT", 30, "AMQP heartbeat, seconds")
     confirm_timeout: float = setting("LIKELY_CONFIRM_TIMEOUT", 10.0, "Seconds to wait for a publisher confirm")
-    delivery_limit: int = setting("LIKELY_DELIVERY_LIMIT", 5, "Redeliveries of a failing message before it is dead-lettered (quorum x-delivery-limit)")
+    delivery_limit: int = setting("LIKELY_DELIVERY_LIMIT", 5, "Redeliveries of a message whose worker died or lost its connection holding it, before the broker dead-letters it (quorum x-delivery-limit; failures are retried through LIKELY_RETRY_DELAYS)")
     prefetch: int = setting("LIKELY_PREFETCH", 4, "Unacked messages a worker holds at once")
     retry_delays: str = setting("LIKELY_RETRY_DELAYS", "1,5,30,120,300", "Seconds a failed message waits in the broker before each further try (comma-separated; one retry queue per delay); after the last it is counted failed or dead-lettered")
     run_stall_timeout: float = setting("LIKELY_RUN_STALL_TIMEOUT", 900.0, "Seconds without progress after which the janitor resumes a live run (republishes its work), and fails it if it stalls again")
