@@ -17,18 +17,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 
-from . import DEFAULT_KIND, KINDS, backtest_encoded
+from . import DEFAULT_KIND, KINDS, backtest_encoded, single_threaded
 from .data import TrainingPost, encode
 from .metrics import MIN_BACKTEST_POSTS, coverage, mae, mae_log, rankdata, scores, spearman, split_index, time_split
 
 __all__ = ["split_index", "time_split", "mae", "mae_log", "spearman", "rankdata", "scores", "coverage",
            "parse_post", "read_posts", "backtest_account", "run", "main"]
+
+
+def real_data_dir() -> Path | None:
+    """Where real account histories are kept on this machine (read in place, never copied into
+    the repository): $LIKELY_REAL_DATA, else shared/data/real beside the checkout, else
+    /work/shared/data/real (a clone made elsewhere on the same machine). None if none exists."""
+    env = os.environ.get("LIKELY_REAL_DATA")
+    here = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+    for cand in ([Path(env)] if env else []) + [here, Path("/work/shared/data/real")]:
+        if cand.is_dir():
+            return cand
+    return None
 
 
 def _ts(s: str) -> datetime:
@@ -72,6 +86,7 @@ def _mean(rows, key):
     return float(np.mean(vals)) if vals else None
 
 
+@single_threaded
 def run(accounts: dict[str, list[TrainingPost]], kinds=KINDS, per_account=None) -> dict:
     results = {}
     for name in sorted(accounts):
@@ -88,7 +103,8 @@ def run(accounts: dict[str, list[TrainingPost]], kinds=KINDS, per_account=None) 
             "mae": _mean(rows, "mae"), "mae_log": _mean(rows, "mae_log"), "spearman": _mean(rows, "spearman"),
             "accounts": len(rows), "coverage_80": _mean(rows, "coverage_80"),
             "comments": {"mae": _mean(crows, "mae"), "mae_log": _mean(crows, "mae_log"),
-                         "spearman": _mean(crows, "spearman"), "accounts": len(crows)},
+                         "spearman": _mean(crows, "spearman"), "coverage_80": _mean(crows, "coverage_80"),
+                         "accounts": len(crows)},
         }
     summary["default"]["picked"] = dict(Counter(r["default"]["kind"] for r in results.values()))
     return summary

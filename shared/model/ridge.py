@@ -120,15 +120,16 @@ def _fit_member(X: sparse.csr_matrix, y: np.ndarray, penalty: np.ndarray, half_l
     age = np.arange(y.size - 1, -1, -1, dtype=np.float64)
     w = np.ones(y.size) if half_life is None else np.power(0.5, age / half_life)
     sw = w.sum()
-    xm = np.asarray(X.T @ w).ravel() / sw
+    xm = np.ravel(X.T @ w) / sw
     ym = float(w @ y) / sw
-    rhs = np.asarray(X.T @ (w * y)).ravel() - sw * xm * ym
+    rhs = np.ravel(X.T @ (w * y)) - sw * xm * ym
     beta = _solve(X, w, sw, xm, penalty, rhs)
     level = _weighted_median(y - X @ beta, w)
     return level, beta
 
 
 DIRECT_MAX = 400  # columns up to which the normal equations are solved directly
+DENSE_MAX = 2_000_000  # cells up to which the design matrix is kept dense
 
 
 def _solve(X, w, sw, xm, penalty, rhs) -> np.ndarray:
@@ -141,10 +142,11 @@ def _solve(X, w, sw, xm, penalty, rhs) -> np.ndarray:
     if p == 0:
         return np.zeros(0)
     if p <= DIRECT_MAX:
-        gram = (X.T @ X.multiply(w[:, None])).toarray() - sw * np.outer(xm, xm)
+        xtwx = (X.T @ X.multiply(w[:, None])).toarray() if sparse.issparse(X) else X.T @ (X * w[:, None])
+        gram = xtwx - sw * np.outer(xm, xm)
         gram[np.diag_indices_from(gram)] += penalty
         return np.linalg.solve(gram, rhs)
-    Xt = X.T.tocsr()
+    Xt = X.T.tocsr() if sparse.issparse(X) else X.T
 
     def matvec(v):
         v = np.ravel(v)
@@ -163,12 +165,15 @@ def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dic
     hours = gap_hours(enc.t)
     typical = typical_gap(hours[rows])
     X = design.matrix(enc, gap_feature(hours, typical))[rows]
+    if X.shape[0] * X.shape[1] <= DENSE_MAX:
+        X = X.toarray()  # small accounts: plain numpy beats sparse bookkeeping
     y = np.log1p(values[rows])
     members = [_fit_member(X, y, design.penalty, h) for h in HALF_LIVES]
     level = float(np.mean([m[0] for m in members]))
     beta = np.mean([m[1] for m in members], axis=0) if design.names else np.zeros(0)
     nl = len(design.labels)
-    counts = np.diff(X[:, :nl].tocsc().indptr) if nl else np.zeros(0, dtype=int)
+    counts = (np.count_nonzero(X[:, :nl], axis=0) if not sparse.issparse(X) else np.diff(X[:, :nl].tocsc().indptr)) \
+        if nl else np.zeros(0, dtype=int)
     part = {
         "level": level, "posts": int(rows.size),
         "effects": [{"label": name, "effect": float(b), "count": int(c)}

@@ -1,0 +1,99 @@
+"""Model quality: the backtest of every model kind on every real post history and on the
+generated evaluation set, side by side.
+
+    python bench/model_quality.py [--data DIR] [--generated-accounts 72] [--limit N]
+
+DIR (default: $LIKELY_REAL_DATA, else ../shared/data/real beside the checkout) holds real
+account histories as JSONL (shared/model/backtest.py's format); they are read in place, never
+copied into the repository. Per account: posts sorted by time, the oldest 80% train, the
+newest 20% test; accounts under 10 posts skipped; figures are means over accounts. Columns:
+mae_log (mean |log1p(actual) - log1p(predicted)|), Spearman within the account's test posts,
+cover80 (share of test posts inside the 80% range), the same for comments, and for the
+default kind whether it meets the bar: mae_log no worse than the best of label_mean,
+user_mean and recent_median, and (where labels exist) Spearman at least label_mean's.
+The last line printed is one JSON object {set: {kind: figures}}.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shared.model import BASELINES, DEFAULT_KIND, KINDS  # noqa: E402
+from shared.model.backtest import read_posts, real_data_dir, run  # noqa: E402
+from shared.model.evaldata import generate  # noqa: E402
+
+DEFAULT_DATA = str(real_data_dir() or ROOT.parent / "shared" / "data" / "real")
+
+
+def verdict(summary: dict, has_labels: bool) -> dict:
+    d = summary["default"]
+    best = min(BASELINES, key=lambda k: summary[k]["mae_log"])
+    out = {"best_baseline": best, "best_baseline_mae_log": summary[best]["mae_log"],
+           "mae_log_ok": d["mae_log"] <= summary[best]["mae_log"] + 1e-12,
+           "coverage_ok": d["coverage_80"] is not None and 0.75 <= d["coverage_80"] <= 0.85}
+    if has_labels:
+        out["spearman_ok"] = d["spearman"] >= summary["label_mean"]["spearman"]
+    c = d["comments"]
+    if c["accounts"]:
+        cbest = min(BASELINES, key=lambda k: summary[k]["comments"]["mae_log"])
+        out["comments_best_baseline"] = cbest
+        out["comments_mae_log_ok"] = c["mae_log"] <= summary[cbest]["comments"]["mae_log"] + 1e-12
+    return out
+
+
+def show(name: str, summary: dict, seconds: float, v: dict) -> None:
+    print(f"\n== {name} ({summary['default']['accounts']} accounts, {seconds:.0f} s)")
+    print(f"{'model':<14} {'mae_log':>8} {'spearman':>8} {'cover80':>8} | {'comments':>8} {'spearman':>8} {'cover80':>8}")
+    for kind in list(KINDS) + ["default"]:
+        s = summary[kind]
+        c = s["comments"]
+        cells = [f"{s['mae_log']:>8.3f}", f"{s['spearman']:>8.3f}", f"{(s['coverage_80'] or 0):>8.2f}"]
+        ccells = ([f"{c['mae_log']:>8.3f}", f"{c['spearman']:>8.3f}", f"{(c.get('coverage_80') or 0):>8.2f}"]
+                  if c["accounts"] else [f"{'-':>8}"] * 3)
+        label = f"default={DEFAULT_KIND}" if kind == "default" else kind
+        print(f"{label:<14} {' '.join(cells)} | {' '.join(ccells)}")
+    print("default vs baselines: " + ", ".join(f"{k}={val}" for k, val in v.items()))
+
+
+def sets(data_dir: str, generated_accounts: int):
+    for path in sorted(Path(data_dir).glob("*.jsonl")) if Path(data_dir).is_dir() else []:
+        yield path.stem, str(path)
+    tmp = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
+    with tmp:
+        for post in generate(generated_accounts, 2):
+            tmp.write(json.dumps(post) + "\n")
+    yield f"generated (shared.model.evaldata, {generated_accounts} accounts)", tmp.name
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=DEFAULT_DATA, help=f"folder of real histories (default {DEFAULT_DATA})")
+    ap.add_argument("--generated-accounts", type=int, default=72)
+    ap.add_argument("--limit", type=int, default=0, help="first N accounts of each set only (0: all)")
+    a = ap.parse_args(argv)
+    if not Path(a.data).is_dir():
+        print(f"note: {a.data} does not exist: only the generated set is measured")
+    result = {}
+    for name, path in sets(a.data, a.generated_accounts):
+        accounts = read_posts(path)
+        if a.limit:
+            accounts = {k: accounts[k] for k in sorted(accounts)[: a.limit]}
+        has_labels = any(p.labels for posts in accounts.values() for p in posts)
+        t = time.perf_counter()
+        summary = run(accounts, KINDS)
+        v = verdict(summary, has_labels)
+        show(name, summary, time.perf_counter() - t, v)
+        result[name] = {**summary, "verdict": v}
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
