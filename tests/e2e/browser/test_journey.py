@@ -83,8 +83,9 @@ def test_the_whole_journey(page, stack, sandbox, photo):
     # The picture of it: likes through time, the model's level, the held-out posts predicted
     chart = page.get_by_role("img", name=re.compile(r"^Chart of the likes of your \d+ posts"))
     chart.wait_for()
-    held = page.locator("#model-chart .c-held-out circle").count()
-    assert held >= 10 and page.locator("#model-chart .c-range > g").count() == held
+    held = page.locator("#model-chart .chart-main .c-held-out circle").count()
+    assert held >= 10 and page.locator("#model-chart .chart-main .c-range > g").count() == held
+    assert page.get_by_role("img", name=f"Chart of the newest {held} posts, held out").is_visible()
     assert re.search(rf"predicted the newest {held}: typically within x[\d.]+ of the actual likes",
                      page.locator("#chart-summary").inner_text())
     shoot(page, "05-model-card-chart", page.locator("#model-card"))

@@ -45,10 +45,11 @@ def card(page):
     return draw
 
 
-def drawn(section) -> dict:
-    """What the SVG holds: marks counted, every number of every attribute, the box."""
-    return section.evaluate("""s => {
-        const svg = s.querySelector('svg.chart-svg');
+def drawn(section, which: str = "chart-main") -> dict:
+    """What an SVG of the chart (chart-main: every post; chart-held: the held-out posts alone)
+    holds: marks counted, every number of every attribute, texts past its edges."""
+    return section.evaluate("""(s, which) => {
+        const svg = s.querySelector('svg.' + which);
         const count = (sel) => svg.querySelectorAll(sel).length;
         const numbers = [...svg.querySelectorAll('*')].flatMap((n) =>
             ['x', 'y', 'x1', 'x2', 'y1', 'y2', 'cx', 'cy', 'width', 'height', 'points', 'd']
@@ -58,7 +59,7 @@ def drawn(section) -> dict:
             title: svg.querySelector(':scope > title').textContent,
             describedby: svg.getAttribute('aria-describedby'),
             width: Number(svg.getAttribute('width')), height: Number(svg.getAttribute('height')),
-            plot: s.querySelector('.chart-plot').clientWidth,
+            plot: svg.parentElement.clientWidth,
             posts: count('.c-posts circle'), held: count('.c-held-out circle'), predicted: count('.c-held-out path'),
             ranges: count('g.c-range > g'), band: count('.c-band'),
             level: (svg.querySelector('polyline.c-level')?.getAttribute('points') || '').trim().split(/\\s+/).filter(Boolean).length,
@@ -70,7 +71,7 @@ def drawn(section) -> dict:
             outside: [...svg.querySelectorAll('text')].filter((t) => { const b = t.getBBox();
                 return b.x < -0.5 || b.x + b.width > Number(svg.getAttribute('width')) + 0.5; }).map((t) => t.textContent),
         };
-    }""")
+    }""", which)
 
 
 def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, card):
@@ -86,6 +87,11 @@ def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, 
     assert got["bad"] == []
     assert got["posts"] == 60 - 12 and got["held"] == got["predicted"] == got["ranges"] == 12
     assert got["level"] == len(full["level"]) == 60 and got["band"] == 1
+    # the held-out posts again, alone, one beside the next: readable on a phone
+    held = drawn(section, "chart-held")
+    assert held["role"] == "img" and held["label"].startswith("Chart of the newest 12 posts, held out")
+    assert (held["posts"], held["held"], held["predicted"], held["ranges"], held["band"], held["level"]) == (0, 12, 12, 12, 0, 0)
+    assert held["bad"] == [] and held["xTicks"] and held["axis"] == got["axis"]
     assert got["yTicks"] and got["xTicks"], got
     assert all(0 <= y <= got["height"] for y in got["cy"])
     # the post with 0 likes sits on the floor of 1, the lowest point, inside the plot
@@ -106,17 +112,19 @@ def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, 
         page.set_viewport_size(size)
         page.wait_for_function("() => { const s = document.querySelector('.chart-svg'), p = document.querySelector('.chart-plot');"
                                " return Math.abs(Number(s.getAttribute('width')) - p.clientWidth) < 2; }")
-        got = drawn(section)
-        assert got["width"] <= got["plot"] + 1 and got["bad"] == [] and got["outside"] == []
-        assert got["width"] <= size["width"]
+        for which in ("chart-main", "chart-held"):
+            got = drawn(section, which)
+            assert got["width"] <= got["plot"] + 1 and got["bad"] == [] and got["outside"] == []
+            assert got["width"] <= size["width"]
     # on a phone the summary is under the chart, on a desktop beside it
-    plot, side = section.locator(".chart-plot").bounding_box(), section.locator(".chart-side").bounding_box()
+    plot, side = section.locator(".chart-main-col").bounding_box(), section.locator(".chart-side").bounding_box()
     assert side["x"] >= plot["x"] + plot["width"] - 1
 
     # no 80% range (a kind without one): no range marks, the legend does not promise any
     bare = {**full, "holdout": {**ho, "points": [{**p, "low": None, "high": None} for p in ho["points"]]}}
     got = drawn(card(bare))
     assert got["ranges"] == 0 and got["held"] == 12 and got["bad"] == []
+    assert drawn(page.locator("#model-chart"), "chart-held")["ranges"] == 0
     assert "Its 80% range" not in page.locator(".chart-legend").inner_text()
 
     # under 10 posts nothing is held out: posts and level only, and the summary says why
@@ -126,7 +134,7 @@ def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, 
     got = drawn(section)
     assert (got["posts"], got["held"], got["band"], got["level"]) == (8, 0, 0, 8)
     assert "Too few posts" in section.locator("#chart-summary").inner_text()
-    assert section.locator(".chart-table").count() == 0
+    assert section.locator(".chart-table").count() == 0 and section.locator("svg.chart-held").count() == 0
     assert "held out" not in section.locator(".chart-legend").inner_text()
 
     # a tick at the very end of the time axis keeps its label inside the picture
@@ -173,10 +181,11 @@ def test_the_card_draws_a_trained_model_and_asks_an_older_one_to_retrain(page, s
 
     log_in(page, stack.gateway_url, email)
     section = page.locator("#model-chart")
-    section.locator("svg[role=img]").wait_for()
+    section.locator("svg.chart-main").wait_for()
     assert page.get_by_role("img", name="Chart of the likes of your 12 posts").is_visible()
     got = drawn(section)
     assert (got["posts"], got["held"], got["level"]) == (12 - 3, 3, 12) and got["bad"] == []
+    assert drawn(section, "chart-held")["held"] == 3
     assert section.locator("#chart-summary").inner_text() == chart["summary"]
     shoot(page, "15-model-card-small-account", page.locator("#model-card"))
 

@@ -134,68 +134,105 @@ const LikelyChart = (() => {
     return svg("svg", { class: "chart-key", width: 16, height: 16, viewBox: "0 0 16 16", "aria-hidden": "true", focusable: "false" }, MARKS[name]());
   }
 
-  /* The SVG of a prepared chart at this width (CSS pixels). */
-  function draw(d, width, label) {
-    const w = Math.max(MIN_WIDTH, Math.round(width));
-    const h = Math.round(Math.min(340, Math.max(230, w * 0.55)));
+  /* An empty chart at this size with its log axis of likes over [lo, hi]: the <svg> (role img,
+     named by label), the margins and the y position of a number of likes. */
+  function frame(w, h, label, lo, hi, cls) {
     const m = { top: 26, right: 12, bottom: 30, left: 46 };
-    const x = linear(d.t0 === d.t1 ? d.t0 - DAY : d.t0, d.t0 === d.t1 ? d.t1 + DAY : d.t1, m.left, w - m.right);
-    const pad = Math.max(0.08, 0.06 * (log(d.y1) - log(d.y0)));
-    const y = linear(log(d.y0) - pad, log(d.y1) + pad, h - m.bottom, m.top);
+    const pad = Math.max(0.08, 0.06 * (log(hi) - log(lo)));
+    const y = linear(log(lo) - pad, log(hi) + pad, h - m.bottom, m.top);
     const Y = (v) => r1(y(log(v)));
-    const X = (t) => r1(x(t));
     const id = `chart-title-${++uid}`;
-    const root = svg("svg", { class: "chart-svg", width: w, height: h, viewBox: `0 0 ${w} ${h}`,
+    const root = svg("svg", { class: `chart-svg ${cls}`, width: w, height: h, viewBox: `0 0 ${w} ${h}`,
       role: "img", "aria-label": label, "aria-labelledby": id }, svg("title", { id }, label));
+    const yt = logTicks(10 ** (log(lo) - pad), 10 ** (log(hi) + pad), Math.max(3, Math.floor((h - m.top - m.bottom) / 34)));
+    const nf = new Intl.NumberFormat(undefined, { notation: hi >= 100000 ? "compact" : "standard", maximumFractionDigits: 1 });
+    root.append(svg("g", { class: "c-axis c-y" }, yt.map((v) => svg("g", {},
+      svg("line", { class: "c-grid", x1: m.left, x2: w - m.right, y1: Y(v), y2: Y(v) }),
+      svg("text", { x: m.left - 6, y: Y(v) + 4, "text-anchor": "end" }, nf.format(v))))),
+    svg("text", { class: "c-axis-label", x: 2, y: 12 }, AXIS_LABEL));
+    return { root, m, Y };
+  }
 
+  /* The x axis: a base line and labelled ticks [{x, label}]; a label that would run past
+     either edge is anchored to its end or start instead. */
+  function xAxis(w, h, m, ticks) {
+    return svg("g", { class: "c-axis c-x" },
+      svg("line", { class: "c-baseline", x1: m.left, x2: w - m.right, y1: h - m.bottom, y2: h - m.bottom }),
+      ticks.map((tk) => {
+        const half = tk.label.length * 3.3;
+        const anchor = tk.x + half > w - 1 ? "end" : tk.x - half < 1 ? "start" : "middle";
+        const tx = anchor === "end" ? w - 1 : anchor === "start" ? 1 : tk.x;
+        return svg("g", {}, svg("line", { x1: tk.x, x2: tk.x, y1: h - m.bottom, y2: h - m.bottom + 4 }),
+          svg("text", { x: tx, y: h - m.bottom + 17, "text-anchor": anchor }, tk.label));
+      }));
+  }
+
+  const DATE = new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" });
+
+  /* Each held-out post at x(p, i): its 80% range (a bar with caps), the prediction (an open
+     diamond), the actual likes (a dot), and its numbers on hover. */
+  function heldMarks(held, x, Y) {
+    const cap = 3;
+    return [
+      svg("g", { class: "c-range" }, held.map((p, i) => {
+        if (p.low === null || p.high === null) return null;
+        const xx = x(p, i), lo = Y(p.low), hi = Y(p.high);
+        return svg("g", {}, svg("line", { x1: xx, x2: xx, y1: lo, y2: hi }),
+          svg("line", { x1: xx - cap, x2: xx + cap, y1: lo, y2: lo }), svg("line", { x1: xx - cap, x2: xx + cap, y1: hi, y2: hi }));
+      })),
+      svg("g", { class: "c-held-out" }, held.map((p, i) => svg("g", {},
+        svg("title", {}, `${DATE.format(p.t)}: ${p.actual} likes, predicted ${Math.round(p.predicted)}` +
+          (p.low !== null && p.high !== null ? ` (80% range ${Math.round(p.low)}–${Math.round(p.high)})` : "")),
+        svg("path", { class: "c-predicted", d: diamond(x(p, i), Y(p.predicted), 4.5) }),
+        svg("circle", { class: "c-held", cx: x(p, i), cy: Y(p.actual), r: 3.4 })))),
+    ];
+  }
+
+  const heightFor = (w, lo, hi) => Math.round(Math.min(hi, Math.max(lo, w * 0.55)));
+
+  /* The SVG of a prepared chart at this width (CSS pixels): every post through time. */
+  function draw(d, width, label) {
+    const w = Math.max(MIN_WIDTH, Math.round(width)), h = heightFor(w, 230, 340);
+    const { root, m, Y } = frame(w, h, label, d.y0, d.y1, "chart-main");
+    const x = linear(d.t0 === d.t1 ? d.t0 - DAY : d.t0, d.t0 === d.t1 ? d.t1 + DAY : d.t1, m.left, w - m.right);
+    const X = (t) => r1(x(t));
     // held-out band: from halfway between the last trained post and the first held-out one
     if (d.held.length) {
       const first = d.held[0].t;
       const before = d.posts.filter((p) => p.t < first).map((p) => p.t);
       const cut = before.length ? (Math.max(...before) + first) / 2 : first;
       const bx = Math.max(m.left, X(cut));
-      root.append(svg("rect", { class: "c-band", x: bx, y: m.top, width: Math.max(2, w - m.right - bx), height: h - m.top - m.bottom }),
-        svg("line", { class: "c-cut", x1: bx, y1: m.top, x2: bx, y2: h - m.bottom }),
+      root.prepend(svg("rect", { class: "c-band", x: bx, y: m.top, width: Math.max(2, w - m.right - bx), height: h - m.top - m.bottom }));
+      root.append(svg("line", { class: "c-cut", x1: bx, y1: m.top, x2: bx, y2: h - m.bottom }),
         svg("text", { class: "c-band-label", x: w - m.right - 4, y: m.top + 12, "text-anchor": "end" }, "held out"));
     }
-    // axes: log ticks with grid lines, time ticks, the axis label saying how 0 is drawn
-    const yt = logTicks(10 ** (log(d.y0) - pad), 10 ** (log(d.y1) + pad), Math.max(3, Math.floor((h - m.top - m.bottom) / 34)));
-    const nf = new Intl.NumberFormat(undefined, { notation: d.y1 >= 100000 ? "compact" : "standard", maximumFractionDigits: 1 });
-    root.append(svg("g", { class: "c-axis c-y" }, yt.map((v) => svg("g", {},
-      svg("line", { class: "c-grid", x1: m.left, x2: w - m.right, y1: Y(v), y2: Y(v) }),
-      svg("text", { x: m.left - 6, y: Y(v) + 4, "text-anchor": "end" }, nf.format(v))))),
-    svg("text", { class: "c-axis-label", x: 2, y: 12 }, AXIS_LABEL));
-    const xt = timeTicks(d.t0, d.t1, Math.floor((w - m.left - m.right) / 72));
-    root.append(svg("g", { class: "c-axis c-x" },
-      svg("line", { class: "c-baseline", x1: m.left, x2: w - m.right, y1: h - m.bottom, y2: h - m.bottom }),
-      xt.map((tk) => {
-        // a label that would run past either edge is anchored to its end or start instead
-        const xx = X(tk.t), half = tk.label.length * 3.3;
-        const anchor = xx + half > w - 1 ? "end" : xx - half < 1 ? "start" : "middle";
-        const tx = anchor === "end" ? w - 1 : anchor === "start" ? 1 : xx;
-        return svg("g", {}, svg("line", { x1: xx, x2: xx, y1: h - m.bottom, y2: h - m.bottom + 4 }),
-          svg("text", { x: tx, y: h - m.bottom + 17, "text-anchor": anchor }, tk.label));
-      })));
-
-    // the 80% ranges of the held-out posts, under everything else
-    const cap = 3;
-    root.append(svg("g", { class: "c-range" }, d.held.filter((p) => p.low !== null && p.high !== null).map((p) => {
-      const xx = X(p.t), lo = Y(p.low), hi = Y(p.high);
-      return svg("g", {}, svg("line", { x1: xx, x2: xx, y1: lo, y2: hi }),
-        svg("line", { x1: xx - cap, x2: xx + cap, y1: lo, y2: lo }), svg("line", { x1: xx - cap, x2: xx + cap, y1: hi, y2: hi }));
-    })));
+    root.append(xAxis(w, h, m, timeTicks(d.t0, d.t1, Math.floor((w - m.left - m.right) / 72)).map((tk) => ({ x: X(tk.t), label: tk.label }))));
+    const [ranges, marks] = heldMarks(d.held, (p) => X(p.t), Y);
+    root.append(ranges);
     if (d.level.length) {
       root.append(svg("polyline", { class: "c-level", points: d.level.map((p) => `${X(p.t)},${Y(p.likes)}`).join(" ") }));
     }
     const heldAt = new Set(d.held.map((p) => p.t));
-    const f = new Intl.DateTimeFormat(undefined, { timeZone: "UTC", dateStyle: "medium" });
     root.append(svg("g", { class: "c-posts" }, d.posts.filter((p) => !heldAt.has(p.t)).map((p) =>
-      svg("circle", { class: "c-post", cx: X(p.t), cy: Y(p.likes), r: 2.6 }, svg("title", {}, `${f.format(p.t)}: ${p.likes} likes`)))));
-    root.append(svg("g", { class: "c-held-out" }, d.held.map((p) => svg("g", {},
-      svg("title", {}, `${f.format(p.t)}: ${p.actual} likes, predicted ${Math.round(p.predicted)}` +
-        (p.low !== null && p.high !== null ? ` (80% range ${Math.round(p.low)}–${Math.round(p.high)})` : "")),
-      svg("path", { class: "c-predicted", d: diamond(X(p.t), Y(p.predicted), 4.5) }),
-      svg("circle", { class: "c-held", cx: X(p.t), cy: Y(p.actual), r: 3.4 })))));
+      svg("circle", { class: "c-post", cx: X(p.t), cy: Y(p.likes), r: 2.6 }, svg("title", {}, `${DATE.format(p.t)}: ${p.likes} likes`)))));
+    root.append(marks);
+    return root;
+  }
+
+  /* The held-out posts alone, one beside the next in time order (evenly spaced, so that
+     each prediction stays readable on a phone), on their own log axis. */
+  function drawHeld(d, width, label) {
+    const w = Math.max(MIN_WIDTH, Math.round(width)), h = heightFor(w * 0.8, 190, 280);
+    const values = d.held.flatMap((p) => [p.actual, p.predicted, p.low, p.high]).filter((v) => v !== null && Number.isFinite(v));
+    const { root, m, Y } = frame(w, h, label, Math.max(FLOOR, Math.min(...values)), Math.max(FLOOR, Math.max(...values)), "chart-held");
+    const slot = (w - m.left - m.right) / d.held.length;
+    const X = (i) => r1(m.left + (i + 0.5) * slot);
+    const span = d.held[d.held.length - 1].t - d.held[0].t;
+    const f = new Intl.DateTimeFormat(undefined, span > 300 * DAY ? { timeZone: "UTC", month: "short", year: "numeric" }
+      : { timeZone: "UTC", day: "numeric", month: "short" });
+    const every = Math.max(1, Math.ceil(d.held.length / Math.max(1, Math.floor((w - m.left - m.right) / 64))));
+    root.append(xAxis(w, h, m, d.held.map((p, i) => ({ x: X(i), label: f.format(p.t) })).filter((tk, i) => i % every === 0)));
+    root.append(...heldMarks(d.held, (p, i) => X(i), Y));
     return root;
   }
 
@@ -245,6 +282,9 @@ const LikelyChart = (() => {
       (d.held.length ? `, and for the newest ${d.held.length} posts, held out, the predicted likes against the actual ones` +
         (d.ranged ? " with their 80% ranges" : "") : "") + ". The summary beside it says the same in words.";
     const plot = el("div", { class: "chart-plot" });
+    const zoom = d.held.length ? el("div", { class: "chart-plot chart-zoom" }) : null;
+    const zoomLabel = `Chart of the newest ${d.held.length} posts, held out, one beside the next: each one's actual likes` +
+      ` and what the model predicted${d.ranged ? ", with its 80% range" : ""}, on a log scale.`;
     let drawn = 0, observer = null;
     const redraw = () => {
       if (drawn && !plot.isConnected) { if (observer) observer.disconnect(); return; }  // the card was redrawn
@@ -254,12 +294,19 @@ const LikelyChart = (() => {
       const node = draw(d, width, label);
       node.setAttribute("aria-describedby", "chart-summary");
       plot.replaceChildren(node);
+      if (zoom) {
+        const held = drawHeld(d, width, zoomLabel);
+        held.setAttribute("aria-describedby", "chart-summary");
+        zoom.replaceChildren(held);
+      }
     };
     if (typeof ResizeObserver === "function") (observer = new ResizeObserver(redraw)).observe(plot);
     else requestAnimationFrame(redraw);
-    section.append(el("div", { class: "chart-cols" }, plot, el("div", { class: "chart-side" }, legend(d), summary)), table(d));
+    const main = el("div", { class: "chart-main-col" }, plot,
+      zoom ? el("h4", { class: "chart-zoom-title" }, `The newest ${d.held.length} posts, held out, one by one`) : null, zoom);
+    section.append(el("div", { class: "chart-cols" }, main, el("div", { class: "chart-side" }, legend(d), summary)), table(d));
     return section;
   }
 
-  return { render, draw, prepare, logTicks, timeTicks, AXIS_LABEL };
+  return { render, draw, drawHeld, prepare, logTicks, timeTicks, AXIS_LABEL };
 })();
