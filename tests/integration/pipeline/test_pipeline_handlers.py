@@ -229,6 +229,9 @@ def test_hidden_likes_never_train_and_are_counted_on_the_run_and_the_model(world
     assert runs.status(world.db, world.progress, world.db.runs.find_one({"_id": run["_id"]}))["likes_hidden"] == 2
     posts = training_posts(world.db, world.user)
     assert {p.media_id: p.product_type for p in posts} == {"m1": "FEED", "m3": "REELS"}
+    rebuild = BuildRequested(user_id=world.user, reason="rebuild")  # no run: the latest listing's count
+    assert handle_build(rebuild, FIRST, db=world.db, progress=world.progress) == "built"
+    assert world.db.models.find_one({"user_id": world.user, "version": 2})["likes_hidden"] == 2
 
 
 def test_builder_leaves_no_model_for_a_cancelled_run(world):
