@@ -100,6 +100,7 @@ def openapi():
             op = {"summary": (view.__doc__ or rule.endpoint).strip().splitlines()[0], "operationId": rule.endpoint}
             if rule.rule.startswith("/api/") and rule.endpoint not in ("auth.sign_up", "auth.log_in"):
                 op["security"] = [{"bearer": []}]
+            op.update(getattr(view, "openapi", {}))  # a route may describe its parameters and answers
             paths.setdefault(path, {})[method.lower()] = op
     return jsonify({
         "openapi": "3.1.0",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from services.gateway import model_schema
 from services.gateway.auth import deps, require_auth
 from services.gateway.errors import ApiError
 from shared import runs
@@ -113,3 +114,6 @@ def get_model():
     if model is None:
         raise ApiError(404, "model_not_trained", "You have no model yet: connect Instagram and train one.")
     return jsonify(model_summary(model, request.args.get("coefficients") in ("1", "true")))
+
+
+get_model.openapi = model_schema.OPENAPI

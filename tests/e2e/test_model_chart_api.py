@@ -1,12 +1,14 @@
 """GET /api/v1/model → "chart", what the model card's accuracy chart draws, checked against the
 posts the stack stored for the user: the posts themselves, the level at each, and the newest
-posts held out with what the model predicted for them."""
+posts held out with what the model predicted for them; and against the route's schema in
+/openapi.json."""
 from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
 
 import pytest
+from jsonschema import Draft202012Validator
 
 N_POSTS = 14
 
@@ -62,3 +64,10 @@ def test_the_chart_is_the_users_posts_and_the_held_out_backtest(make_client, san
     older = client.model()
     assert older["chart"] is None
     assert {k: v for k, v in older.items() if k != "chart"} == {k: v for k, v in model.items() if k != "chart"}
+
+    # /openapi.json describes both answers as they are
+    schema = client.request("GET", "/openapi.json")["paths"]["/api/v1/model"]["get"]["responses"]["200"]
+    validator = Draft202012Validator(schema["content"]["application/json"]["schema"])
+    for answer in (model, older, client.model(coefficients=True)):
+        assert not list(validator.iter_errors(answer)), [e.message for e in validator.iter_errors(answer)][:5]
+    assert list(validator.iter_errors({**model, "chart": {**chart, "posts": [{"t": "x", "likes": -1}]}}))
