@@ -187,6 +187,8 @@ def test_the_card_draws_a_trained_model_and_asks_an_older_one_to_retrain(page, s
     assert (got["posts"], got["held"], got["level"]) == (12 - 3, 3, 12) and got["bad"] == []
     assert drawn(section, "chart-held")["held"] == 3
     assert section.locator("#chart-summary").inner_text() == chart["summary"]
+    kind = page.locator("#model-facts dd[title]").inner_text()
+    assert kind and kind != client.model()["kind"], kind  # the kind served, in words (home.js KIND_NAMES)
     shoot(page, "15-model-card-small-account", page.locator("#model-card"))
 
     # a model document written before the chart existed: the API says null, the card says retrain
