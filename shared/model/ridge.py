@@ -3,6 +3,7 @@
 For one post, in log space (y = log1p(likes)):
 
     ŷ = level + Σ_labels β_j·c_j + β_gap·log1p(hours since the previous post) + β_type[product type]
+          + β_sin·sin(2π·hour/24) + β_cos·cos(2π·hour/24)
 
 Every setting is fixed, the same for every account (no per-account search over a handful of
 posts, which picks noise): labels shrunk by a ridge penalty of LABEL_PENALTY, the spacing of
@@ -10,7 +11,10 @@ posts and the product type (FEED, REELS) by their own penalties. Posts are weigh
 recency, halving every h posts; rather than choose h per account, the model averages the
 fits for every h in HALF_LIVES (5, 10, 20, 40 posts and no decay). As each fit is linear,
 the average is one linear model: level = mean of the fits' levels, β = mean of their
-coefficients, so a prediction still lists what each label contributed. Each fit's level is
+coefficients, so a prediction still lists what each label contributed. Each fit also draws
+a heavily shrunk line through its posts and reads its level at the newest post (no
+extrapolation beyond it): a long window does not lag a steadily growing account. The hour of posting (UTC:
+a user's time zone only shifts the curve's phase) enters as one smooth daily curve. Each fit's level is
 the weighted median of y − Xβ (the point prediction is a median: it minimises absolute error).
 
 The 80% range is conformal: residuals of the account's own posts predicted from the posts
@@ -35,6 +39,7 @@ HALF_LIVES: tuple[float | None, ...] = (5.0, 10.0, 20.0, 40.0, None)  # in posts
 LABEL_PENALTY = 3.0  # ridge penalty of a label's effect (confidence 1.0 counts 1)
 GAP_PENALTY = 100.0  # the spacing of posts matters a little, never much
 TYPE_PENALTY = 3.0
+HOUR_PENALTY = 100.0  # like the spacing: a small effect, kept small
 MAX_GAP_HOURS = 60 * 24.0
 #: Weight 0.5**(age/h) falls under 1e-9 past 30 h posts: those rows are left out of the fit.
 HORIZON_HALF_LIVES = 30
@@ -44,13 +49,19 @@ SPREAD_PRIOR = (-0.7, 0.6)
 SPREAD_PRIOR_WEIGHT = 10.0
 #: Percentiles of the held-out errors taken as the 80% range. Wider than 10/90 on purpose: a
 #: history drifts, so the posts after it are further off than its own held-out posts were
-#: (10/90 covered 70% of the newest posts on real accounts, 5/95 covered 75-81%: docs/model.md).
-CONFORMAL_LEVELS = (0.05, 0.95)
+#: (10/90 covered 70% of the newest posts on real accounts, 4/96 covers 76-83%: docs/model.md).
+CONFORMAL_LEVELS = (0.04, 0.96)
 CONFORMAL_ORIGINS = (0.6, 0.7, 0.8, 0.9)
 CONFORMAL_HORIZON = 0.2
 MIN_ORIGIN_POSTS = 3
 GAP = "gap"  # feature names besides the labels
 TYPE_PREFIX = "type:"
+HOUR = ["hour_sin", "hour_cos"]
+#: Each fit also draws a line through its posts and reads its level at the newest one (never
+#: extrapolated beyond), so a long window does not lag a growing account. The slope is per
+#: TREND_SCALE posts and shrunk hard: only a long, steady trend moves it.
+TREND_PENALTY = 100.0
+TREND_SCALE = 20.0
 
 
 # ----------------------------------------------------------------------------- features
@@ -67,6 +78,12 @@ def gap_hours(t_days: np.ndarray, previous_days: float | None = None) -> np.ndar
 def gap_feature(hours: np.ndarray, typical_hours: float) -> np.ndarray:
     h = np.where(np.isfinite(hours), hours, typical_hours)
     return np.log1p(np.clip(h, 0.0, MAX_GAP_HOURS))
+
+
+def hour_features(t_days) -> np.ndarray:
+    """(n, 2): sin and cos of the UTC time of day of each post."""
+    ang = 2.0 * np.pi * (np.asarray(t_days, dtype=np.float64) % 1.0)
+    return np.column_stack((np.sin(ang), np.cos(ang)))
 
 
 def typical_gap(hours: np.ndarray) -> float:
@@ -90,9 +107,11 @@ class _Design:
         self.labels = [enc.vocab[j] for j in used.tolist()]
         types = sorted({p for p in enc.ptype[rows].tolist() if p and p != "FEED"})
         self.types = types
-        self.names = self.labels + [GAP] + [TYPE_PREFIX + p for p in types]
+        self.names = self.labels + [GAP] + [TYPE_PREFIX + p for p in types] + HOUR
         self.penalty = np.concatenate((np.full(len(self.labels), LABEL_PENALTY), [GAP_PENALTY],
-                                       np.full(len(types), TYPE_PENALTY)))
+                                       np.full(len(types), TYPE_PENALTY), np.full(len(HOUR), HOUR_PENALTY)))
+        t = enc.t[rows]
+        self.t_last, self.span = float(t[-1]), max(float(t[-1] - t[0]), 1e-3)
 
     def matrix(self, enc: Encoded, gap: np.ndarray) -> sparse.csr_matrix:
         """Rows: every post of enc; columns: self.names."""
@@ -108,24 +127,32 @@ class _Design:
             rows.append(hit)
             cols.append(np.full(hit.size, len(self.labels) + 1 + k))
             vals.append(np.ones(hit.size))
+        first_hour = len(self.labels) + 1 + len(self.types)
+        for k, v in enumerate(hour_features(enc.t).T):
+            rows.append(np.arange(enc.n))
+            cols.append(np.full(enc.n, first_hour + k))
+            vals.append(v)
         return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                                  shape=(enc.n, len(self.names)))
 
 
-def _fit_member(X: sparse.csr_matrix, y: np.ndarray, penalty: np.ndarray, half_life: float | None):
-    """(level, β) of one recency-weighted ridge fit."""
+def _fit_member(X, y: np.ndarray, penalty: np.ndarray, half_life: float | None):
+    """(level at the newest post, β) of one recency-weighted ridge fit (X: numpy or scipy.sparse)."""
     n = y.size
     start = 0 if half_life is None else max(0, n - int(HORIZON_HALF_LIVES * half_life))
     X, y = X[start:], y[start:]
     age = np.arange(y.size - 1, -1, -1, dtype=np.float64)
     w = np.ones(y.size) if half_life is None else np.power(0.5, age / half_life)
+    slope = (-age / TREND_SCALE)[:, None]  # 0 at the newest post: the level is read there
+    X = sparse.hstack([X, sparse.csr_matrix(slope)]).tocsr() if sparse.issparse(X) else np.hstack([X, slope])
+    penalty = np.append(penalty, TREND_PENALTY)
     sw = w.sum()
     xm = np.ravel(X.T @ w) / sw
     ym = float(w @ y) / sw
     rhs = np.ravel(X.T @ (w * y)) - sw * xm * ym
     beta = _solve(X, w, sw, xm, penalty, rhs)
     level = _weighted_median(y - X @ beta, w)
-    return level, beta
+    return level, beta[:-1]
 
 
 DIRECT_MAX = 400  # columns up to which the normal equations are solved directly
@@ -171,7 +198,7 @@ def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dic
     members = [_fit_member(X, y, design.penalty, h) for h in HALF_LIVES]
     level = float(np.mean([m[0] for m in members]))
     beta = np.mean([m[1] for m in members], axis=0) if design.names else np.zeros(0)
-    nl = len(design.labels)
+    nl, nt = len(design.labels), len(design.types)
     counts = (np.count_nonzero(X[:, :nl], axis=0) if not sparse.issparse(X) else np.diff(X[:, :nl].tocsc().indptr)) \
         if nl else np.zeros(0, dtype=int)
     part = {
@@ -179,7 +206,8 @@ def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dic
         "effects": [{"label": name, "effect": float(b), "count": int(c)}
                     for name, b, c in zip(design.labels, beta[:nl].tolist(), counts.tolist())],
         "gap_effect": float(beta[nl]), "typical_gap_hours": typical,
-        "type_effects": {p: float(b) for p, b in zip(design.types, beta[nl + 1:].tolist())},
+        "type_effects": {p: float(b) for p, b in zip(design.types, beta[nl + 1:nl + 1 + nt].tolist())},
+        "hour_effect": [float(b) for b in beta[nl + 1 + nt:nl + 3 + nt]],
         "last_post_days": float(enc.t[rows[-1]]),
     }
     if residuals:
@@ -235,7 +263,12 @@ class _Part:
         self.typical = float(d["typical_gap_hours"])
         self.types = dict(d.get("type_effects") or {})
         self.last = float(d["last_post_days"])
+        self.hour = np.asarray(d.get("hour_effect") or [0.0, 0.0], dtype=np.float64)
         self.spread = d.get("spread")
+
+    def hour_part(self, when_days: float | None) -> float:
+        """The time of day's effect; 0 when the time is unknown (the curve's mean over a day)."""
+        return 0.0 if when_days is None else float(hour_features([when_days])[0] @ self.hour)
 
     def gap_part(self, hours: float | None) -> float:
         h = self.typical if hours is None or not math.isfinite(hours) else hours
@@ -250,7 +283,7 @@ def _batch(part: _Part, enc: Encoded) -> np.ndarray:
     lab = np.bincount(enc.post_of[m], weights=enc.conf[m] * part.eff[j[m]], minlength=enc.n)
     gap = part.gap * gap_feature(gap_hours(enc.t, part.last), part.typical)
     typ = np.array([part.types.get(p, 0.0) if p else 0.0 for p in enc.ptype.tolist()])
-    return part.level + lab + gap + typ
+    return part.level + lab + gap + typ + hour_features(enc.t) @ part.hour
 
 
 def _range(y: float, spread) -> list[float] | None:
@@ -276,14 +309,16 @@ class RidgePredictor:
         hours = None if when_days is None else (when_days - part.last) * 24.0
         gap = part.gap_part(hours)
         typ = part.types.get(product_type, 0.0) if product_type else 0.0
-        y = part.level + sum(v for v in contrib if v is not None) + gap + typ
+        hour = part.hour_part(when_days)
+        y = part.level + sum(v for v in contrib if v is not None) + gap + typ + hour
         point = max(math.expm1(y), 0.0)
         # a label's share: the likes the prediction would lose without it, and its factor
         lost = [None if v is None else point - max(math.expm1(y - v), 0.0) for v in contrib]
         factors = [None if v is None else math.exp(v) for v in contrib]
         return {"point": point, "range": _range(y, part.spread), "lost": lost, "factors": factors,
-                "level": max(math.expm1(part.level + gap + typ), 0.0),
-                "features": {"gap_factor": math.exp(gap - part.gap_part(None)), "type_factor": math.exp(typ)}}
+                "level": max(math.expm1(part.level + gap + typ + hour), 0.0),
+                "features": {"gap_factor": math.exp(gap - part.gap_part(None)), "type_factor": math.exp(typ),
+                             "hour_factor": math.exp(hour)}}
 
     def predict(self, labels, when_days=None, product_type=None) -> dict:
         lp, cp = self.parts["likes"], self.parts["comments"]

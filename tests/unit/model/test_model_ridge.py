@@ -118,3 +118,25 @@ def test_predict_through_the_document_passes_the_product_type():
     doc = build_model(posts_of([800 if t == "REELS" else 200 for t in types], types=types))
     assert doc["kind"] == "ridge"
     assert predict(doc, [], product_type="REELS")["likes"] > predict(doc, [], product_type="FEED")["likes"]
+
+
+def test_hour_of_posting_is_a_smooth_daily_effect():
+    # evening posts (20:00 UTC) get 3x the likes of morning ones (08:00)
+    posts = [TrainingPost(f"m{i}", T0 + timedelta(days=i // 2, hours=20 if i % 2 else 8), 600 if i % 2 else 200, None, ())
+             for i in range(80)]
+    doc = ridge.fit_ridge(encode(posts))
+    p = ridge.RidgePredictor(doc)
+    day = (T0 - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds() / 86400 + 41
+    evening, morning = p.predict([], when_days=day + 20 / 24), p.predict([], when_days=day + 8 / 24)
+    assert evening["likes"] > 1.2 * morning["likes"]  # 3x in the data, kept small by its penalty
+    assert evening["factors"]["hour_factor"] > 1 > morning["factors"]["hour_factor"]
+    unknown = p.predict([])  # time unknown: no hour effect at all
+    assert unknown["factors"]["hour_factor"] == 1.0
+
+
+def test_a_long_steady_growth_is_not_lagged():
+    # 300 posts growing 10x, steadily: the level is read at the newest post, not in the middle
+    likes = [int(100 * 10 ** (i / 299)) for i in range(300)]
+    doc = ridge.fit_ridge(encode(posts_of(likes)))
+    got = ridge.RidgePredictor(doc).predict([])["likes"]
+    assert 0.75 * likes[-1] < got < 1.1 * likes[-1]
