@@ -168,6 +168,26 @@ def test_the_same_messages_replayed_many_times(chaos_stack, infra, chaos_db, slo
     check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 180)
 
 
+def test_a_run_cancelled_while_its_build_is_queued_builds_nothing(chaos_stack, infra, chaos_db, say):
+    chaos_stack.kill("builder")
+    try:
+        client = demo_user(chaos_stack)
+        run_id = client.train()["run_id"]
+        wait_for(client, run_id, lambda s: s["state"] == "building", 180)
+        assert client.cancel(run_id)["state"] == "cancelled"
+    finally:
+        chaos_stack.spawn("builder", "services.builder")
+    say("injected: the builder stopped until the run was building, the run cancelled, the builder started")
+    user_id = chaos_db.runs.find_one({"_id": run_id})["user_id"]
+    deadline = time.monotonic() + 60
+    while (waiting := drained(infra)) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not waiting, waiting
+    final = client.run(run_id)
+    assert final["state"] == "cancelled" and chaos_db.models.count_documents({"user_id": user_id}) == 0
+    say("checked: the queued build was consumed and skipped: run cancelled, no model, no queue holds a message")
+
+
 def test_poison_messages_are_dead_lettered_and_accounted_for(chaos_stack, infra, chaos_db, say):
     before = chaos_db.dead_letters.count_documents({})
     ghost = PostDiscovered(run_id="no-such-run", user_id="nobody", media_id="m1", media_url="http://x/1.jpg",
