@@ -43,6 +43,9 @@ HOUR_PENALTY = 100.0  # like the spacing: a small effect, kept small
 MAX_GAP_HOURS = 60 * 24.0
 #: Weight 0.5**(age/h) falls under 1e-9 past 30 h posts: those rows are left out of the fit.
 HORIZON_HALF_LIVES = 30
+#: "No decay" means the newest MAX_WINDOW posts alike: a history of years is not one level, and
+#: it keeps a fit of 100k posts to seconds.
+MAX_WINDOW = 2000
 #: The prior 80% range in log space (×0.5 to ×1.8 around the prediction) and its weight, in
 #: residuals' worth: wide on purpose, an account with few posts earns a narrower range.
 SPREAD_PRIOR = (-0.7, 0.6)
@@ -139,7 +142,8 @@ class _Design:
 def _fit_member(X, y: np.ndarray, penalty: np.ndarray, half_life: float | None):
     """(level at the newest post, β) of one recency-weighted ridge fit (X: numpy or scipy.sparse)."""
     n = y.size
-    start = 0 if half_life is None else max(0, n - int(HORIZON_HALF_LIVES * half_life))
+    window = MAX_WINDOW if half_life is None else min(MAX_WINDOW, int(HORIZON_HALF_LIVES * half_life))
+    start = max(0, n - window)
     X, y = X[start:], y[start:]
     age = np.arange(y.size - 1, -1, -1, dtype=np.float64)
     w = np.ones(y.size) if half_life is None else np.power(0.5, age / half_life)
@@ -180,7 +184,7 @@ def _solve(X, w, sw, xm, penalty, rhs) -> np.ndarray:
         return Xt @ (w * (X @ v)) - sw * xm * float(xm @ v) + penalty * v
 
     op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
-    beta, _ = cg(op, rhs, rtol=1e-10, atol=0.0, maxiter=2000)
+    beta, _ = cg(op, rhs, rtol=1e-9, atol=0.0, maxiter=2000)
     return beta
 
 
@@ -188,8 +192,16 @@ def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dic
     rows = np.nonzero(~np.isnan(values))[0]
     if rows.size == 0:
         return None
+    total, whole_values = int(rows.size), values
+    if rows.size > MAX_WINDOW:  # no fit reads further back: leave the older posts out
+        first = int(rows[-MAX_WINDOW])
+        previous = float(enc.t[first - 1]) if first > 0 else None
+        whole, enc, values = enc, enc.tail(first), values[first:]
+        rows = np.nonzero(~np.isnan(values))[0]
+    else:
+        whole, previous = enc, None
     design = _Design(enc, rows)
-    hours = gap_hours(enc.t)
+    hours = gap_hours(enc.t, previous)
     typical = typical_gap(hours[rows])
     X = design.matrix(enc, gap_feature(hours, typical))[rows]
     if X.shape[0] * X.shape[1] <= DENSE_MAX:
@@ -202,7 +214,7 @@ def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dic
     counts = (np.count_nonzero(X[:, :nl], axis=0) if not sparse.issparse(X) else np.diff(X[:, :nl].tocsc().indptr)) \
         if nl else np.zeros(0, dtype=int)
     part = {
-        "level": level, "posts": int(rows.size),
+        "level": level, "posts": total, "window_posts": int(rows.size),
         "effects": [{"label": name, "effect": float(b), "count": int(c)}
                     for name, b, c in zip(design.labels, beta[:nl].tolist(), counts.tolist())],
         "gap_effect": float(beta[nl]), "typical_gap_hours": typical,
@@ -211,7 +223,7 @@ def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dic
         "last_post_days": float(enc.t[rows[-1]]),
     }
     if residuals:
-        part["spread"] = _conformal_spread(enc, values)
+        part["spread"] = _conformal_spread(whole, whole_values)
     return part
 
 
@@ -353,12 +365,14 @@ def level_path(doc: dict, enc: Encoded, limit: int = 300) -> list[tuple[float, f
     if not part:
         return []
     p = _Part(part)
+    first = max(0, enc.n - limit - MAX_WINDOW)  # no fit reads further back than MAX_WINDOW posts
+    enc = enc.tail(first)
     mask = ~np.isnan(enc.likes)
     z = np.log1p(enc.likes) - (_batch(p, enc) - p.level)
     z, t = z[mask], enc.t[mask]
     out = []
     for i in range(max(0, z.size - limit), z.size):
-        zi = z[: i + 1]
+        zi = z[max(0, i + 1 - MAX_WINDOW): i + 1]
         age = np.arange(zi.size - 1, -1, -1, dtype=np.float64)
         lv = [_weighted_median(zi, np.ones(zi.size) if h is None else np.power(0.5, age / h)) for h in HALF_LIVES]
         out.append((float(t[i]), max(math.expm1(float(np.mean(lv))), 0.0)))

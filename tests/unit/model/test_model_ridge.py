@@ -140,3 +140,10 @@ def test_a_long_steady_growth_is_not_lagged():
     doc = ridge.fit_ridge(encode(posts_of(likes)))
     got = ridge.RidgePredictor(doc).predict([])["likes"]
     assert 0.75 * likes[-1] < got < 1.1 * likes[-1]
+
+
+def test_no_fit_reads_past_the_window(monkeypatch):
+    monkeypatch.setattr(ridge, "MAX_WINDOW", 50)
+    doc = ridge.fit_ridge(encode(posts_of([10] * 150 + [100] * 50)))
+    assert doc["likes"]["posts"] == 200 and doc["likes"]["window_posts"] == 50
+    assert ridge.RidgePredictor(doc).predict([])["likes"] == pytest.approx(100.0, rel=1e-3)
