@@ -4,8 +4,12 @@ The seed offered Facebook and Amazon through Cognito; here every provider is an 
 (Cognito user pools, Google, Auth0, Keycloak, …). Authorization code flow with state, nonce
 and PKCE (S256); endpoints from discovery (`{issuer}/.well-known/openid-configuration`); the ID
 token is verified (signature against the issuer's JWKS, iss, aud/azp, exp, iat, nonce). The
-person is found or created by their verified email and gets an ordinary Likely session,
-handed to the page in the URL fragment (`/login#token=…`; fragments never reach a server).
+person is found or created by their verified email and gets an ordinary Likely session.
+
+Bound to the browser (log-in CSRF): the start sets a random value in an HttpOnly SameSite=Lax
+cookie (only its hash is stored with the state); the callback goes on only when the browser
+presents it, so a callback URL planted on someone else logs nobody in. The session then reaches
+the page through a one-time handover cookie (services/gateway/handover.py), never in a URL.
 
     LIKELY_OIDC_PROVIDERS='[{"name": "cognito", "label": "Amazon",
       "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_XXXX",
@@ -33,12 +37,15 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from services.gateway.auth import deps, find_or_create_user, issue_session
+from services.gateway.auth import deps, find_or_create_user
+from services.gateway.handover import hand_over, secure_cookies
 from shared.runs import now
 
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(minutes=10)
+BROWSER_COOKIE = "likely_oidc"  # binds a flow to the browser that started it
+BROWSER_PATH = "/auth/oidc"
 HTTP_TIMEOUT = 10.0
 LEEWAY = 60  # seconds of clock skew tolerated on exp / iat
 DISCOVERY_TTL = 3600.0
@@ -49,6 +56,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 ERRORS = {
     "denied": "The log-in was cancelled at the provider.",
     "expired": "That log-in attempt expired or was already used. Please try again.",
+    "browser": "That log-in was not started in this browser, so you were not logged in. Please try again here.",
     "provider": "The log-in provider could not be reached or answered with an error. Please try again.",
     "token": "The log-in provider's answer could not be verified, so you were not logged in.",
     "no_email": "The log-in provider did not share a verified email address, which Likely needs to find your account.",
@@ -169,8 +177,14 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
 def _fail(code: str):
-    return redirect(f"/login?oidc_error={code}", 302)
+    resp = redirect(f"/login?oidc_error={code}", 302)
+    resp.delete_cookie(BROWSER_COOKIE, path=BROWSER_PATH, httponly=True, samesite="Lax", secure=secure_cookies())
+    return resp
 
 
 def start(name: str):
@@ -181,15 +195,20 @@ def start(name: str):
         log.warning("oidc %s: %s", p.name, exc)
         return _fail(exc.code)
     state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+    browser = secrets.token_urlsafe(32)
     deps().db.oidc_states.insert_one({"state": state, "provider": p.name, "nonce": nonce, "verifier": verifier,
-                                      "expires_at": now() + STATE_TTL})
+                                      "browser_hash": _hash(browser), "expires_at": now() + STATE_TTL})
     params = {
         "response_type": "code", "client_id": p.client_id, "redirect_uri": redirect_uri(p),
         "scope": " ".join(p.scopes), "state": state, "nonce": nonce,
         "code_challenge": _b64(hashlib.sha256(verifier.encode()).digest()), "code_challenge_method": "S256",
     }
     sep = "&" if "?" in doc["authorization_endpoint"] else "?"
-    return redirect(doc["authorization_endpoint"] + sep + urlencode(params), 302)
+    resp = redirect(doc["authorization_endpoint"] + sep + urlencode(params), 302)
+    # Lax: sent on the provider's top-level redirect back to the callback, never on cross-site posts
+    resp.set_cookie(BROWSER_COOKIE, browser, max_age=int(STATE_TTL.total_seconds()), path=BROWSER_PATH,
+                    httponly=True, samesite="Lax", secure=secure_cookies())
+    return resp
 
 
 def callback(name: str):
@@ -202,6 +221,9 @@ def callback(name: str):
         return _fail("denied" if args["error"] == "access_denied" else "provider")
     if saved is None or saved["expires_at"] <= now() or not args.get("code"):
         return _fail("expired")
+    if not secrets.compare_digest(_hash(request.cookies.get(BROWSER_COOKIE, "")), saved.get("browser_hash", "")):
+        log.warning("oidc %s: callback from a browser that did not start this log-in", p.name)
+        return _fail("browser")
     try:
         claims = _exchange(p, args["code"], saved)
         email = _email(p, claims)
@@ -209,9 +231,9 @@ def callback(name: str):
         log.warning("oidc %s: %s", p.name, exc)
         return _fail(exc.code)
     user = find_or_create_user(email, oidc={p.name: claims["sub"]})
-    session = issue_session(user["_id"])
-    fragment = urlencode({"token": session["token"], "expires_at": session["expires_at"]})
-    return redirect(f"/login#{fragment}", 302)
+    resp = redirect("/login?handover=1", 302)
+    resp.delete_cookie(BROWSER_COOKIE, path=BROWSER_PATH, httponly=True, samesite="Lax", secure=secure_cookies())
+    return hand_over(resp, user["_id"])
 
 
 def _exchange(p: Provider, code: str, saved: dict) -> dict:

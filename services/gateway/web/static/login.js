@@ -4,14 +4,21 @@
 (async () => {
   const { api, ApiError, saveSession, session, clearSession } = Likely;
 
-  // Back from "Log in with …": the gateway put the session in the fragment (never sent to a server).
-  if (location.hash.length > 1) {
-    const h = new URLSearchParams(location.hash.slice(1));
-    history.replaceState(null, "", location.pathname + location.search);
-    if (h.get("token")) {
-      saveSession(h.get("token"), h.get("expires_at"));
+  // Nothing in the URL is ever taken as a session: a link to /login#token=… (log-in CSRF) is dropped.
+  if (location.hash.length > 1) history.replaceState(null, "", location.pathname + location.search);
+  // Back from "Log in with …": the gateway left a one-time code in an HttpOnly cookie of this
+  // browser; exchanging it gives the session. A planted link finds no cookie and changes nothing.
+  let handoverFailed = false;
+  if (new URLSearchParams(location.search).has("handover")) {
+    history.replaceState(null, "", location.pathname);
+    try {
+      const s = await api("POST", "/api/v1/sessions/handover", { auth: false });
+      saveSession(s.token, s.expires_at);
       location.replace("/");
       return;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      handoverFailed = true;  // no handover in this browser: the form, with a word on why
     }
   }
   // Already logged in in this tab: straight to the home page (as the seed did).
@@ -30,6 +37,10 @@
   const formError = document.getElementById("form-error");
   const fieldError = { email: document.getElementById("email-error"), password: document.getElementById("password-error") };
   const buttons = form.querySelectorAll("button");
+  if (handoverFailed) {
+    formError.textContent = "That log-in could not be completed in this browser. Please log in again.";
+    formError.hidden = false;
+  }
 
   function clearErrors() {
     formError.hidden = true; formError.textContent = "";
