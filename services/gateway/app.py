@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.gateway import auth, errors, handover, health, instagram_api, predictions, training, web
+from services.gateway import auth, errors, handover, headers, health, instagram_api, predictions, training, web
 from services.gateway.deps import Deps
 
 
@@ -14,6 +14,7 @@ def create_app(deps: Deps | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_upload_bytes
     app.json.sort_keys = False
     errors.install(app)
+    headers.install(app, deps.settings.public_url)
     for bp in (health.bp, auth.bp, handover.bp, instagram_api.bp, training.bp, predictions.bp, web.bp):
         app.register_blueprint(bp)
     return app

@@ -12,23 +12,9 @@ HERE = Path(__file__).resolve().parent
 bp = Blueprint("web", __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
                static_url_path="/static/web")
 
-# Pages only talk to their own origin; images are the user's own (blob: for thumbnails).
-CSP = ("default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-
 from services.gateway.web import oidc  # noqa: E402
 
 oidc.register(bp)
-
-
-@bp.after_request
-def _headers(resp):
-    if resp.mimetype == "text/html":
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("Cache-Control", "no-store")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("Referrer-Policy", "no-referrer")  # OAuth codes in URLs go nowhere else
-    return resp
 
 
 @bp.get("/")

@@ -62,3 +62,17 @@ def test_someone_elses_oidc_callback_logs_nobody_in(browser, page, oidc_gateway,
     page.wait_for_url(re.compile(r".*/login\?oidc_error=browser"))
     assert page.get_by_role("alert").filter(has_text="not started in this browser").is_visible()
     assert page.evaluate("sessionStorage.getItem('likely.session')") is None
+
+
+def test_the_pages_run_under_their_content_security_policy(page, stack):
+    """Every page works with the gateway's CSP: the browser reports no blocked script, style or image."""
+    from tests.e2e.browser.conftest import sign_up
+
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    resp = page.goto(f"{stack.gateway_url}/privacy")
+    assert "script-src 'self'" in resp.headers["content-security-policy"]
+    sign_up(page, stack.gateway_url)  # the log-in page, then the home page, scripts and all
+    page.goto(f"{stack.gateway_url}/privacy")
+    page.get_by_role("heading").first.wait_for()
+    assert blocked == []
