@@ -7,19 +7,18 @@ See docs/model.md for the default model (`ridge`) and the measured figures.
 """
 from __future__ import annotations
 
-import functools
 import math
 from collections import OrderedDict
 from datetime import datetime, timezone
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .data import MIN_CONFIDENCE, Encoded, NotEnoughPosts, TrainingPost, encode, to_days
 from .metrics import MIN_BACKTEST_POSTS, coverage, scores, split_index
 from .chart import chart_data
 from .models import FITTERS, PREDICTORS, _spread
 from .ridge import level_path
+from .threads import single_threaded
 
 __all__ = [
     "TrainingPost", "KINDS", "DEFAULT_KIND_CANDIDATES", "DEFAULT_KIND", "NotEnoughPosts",
@@ -108,16 +107,6 @@ def _widen(spread, errs):
         return spread
     lo, hi = _spread(errs)
     return [min(spread[0], lo), max(spread[1], hi)]
-
-
-def single_threaded(fn):
-    """Run fn with one BLAS thread: the model's solves are small, and BLAS threads spinning
-    beside them cost five times the CPU for nothing (measured on the real sets)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-    return wrapper
 
 
 @single_threaded

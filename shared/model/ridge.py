@@ -33,6 +33,7 @@ from scipy import sparse
 from scipy.sparse.linalg import LinearOperator, cg
 
 from .data import Encoded
+from .threads import single_threaded
 
 KIND = "ridge"
 HALF_LIVES: tuple[float | None, ...] = (5.0, 10.0, 20.0, 40.0, None)  # in posts; None: all alike
@@ -160,7 +161,7 @@ def _fit_member(X, y: np.ndarray, penalty: np.ndarray, half_life: float | None):
 
 
 DIRECT_MAX = 400  # columns up to which the normal equations are solved directly
-DENSE_MAX = 2_000_000  # cells up to which the design matrix is kept dense
+DENSE_MAX = 2_000_000  # cells up to which the design matrix is kept dense (and solved directly)
 
 
 def _solve(X, w, sw, xm, penalty, rhs) -> np.ndarray:
@@ -183,8 +184,13 @@ def _solve(X, w, sw, xm, penalty, rhs) -> np.ndarray:
         v = np.ravel(v)
         return Xt @ (w * (X @ v)) - sw * xm * float(xm @ v) + penalty * v
 
+    # Jacobi preconditioner: the diagonal of the system (label counts vary by orders of magnitude)
+    sq = X.multiply(X) if sparse.issparse(X) else X * X
+    diag = np.ravel(sq.T @ w) - sw * xm * xm + penalty
+    inv = 1.0 / np.maximum(diag, 1e-12)
     op = LinearOperator((p, p), matvec=matvec, dtype=np.float64)
-    beta, _ = cg(op, rhs, rtol=1e-9, atol=0.0, maxiter=2000)
+    pre = LinearOperator((p, p), matvec=lambda v: inv * np.ravel(v), dtype=np.float64)
+    beta, _ = cg(op, rhs, rtol=1e-9, atol=0.0, maxiter=2000, M=pre)
     return beta
 
 
@@ -204,7 +210,7 @@ def _fit_target(enc: Encoded, values: np.ndarray, residuals: bool = True) -> dic
     hours = gap_hours(enc.t, previous)
     typical = typical_gap(hours[rows])
     X = design.matrix(enc, gap_feature(hours, typical))[rows]
-    if X.shape[0] * X.shape[1] <= DENSE_MAX:
+    if X.shape[0] * X.shape[1] <= DENSE_MAX and X.shape[1] <= DIRECT_MAX:
         X = X.toarray()  # small accounts: plain numpy beats sparse bookkeeping
     y = np.log1p(values[rows])
     members = [_fit_member(X, y, design.penalty, h) for h in HALF_LIVES]
@@ -254,6 +260,7 @@ def _conformal_spread(enc: Encoded, values: np.ndarray) -> list[float]:
     return [min(lo, -0.05), max(hi, 0.05)]
 
 
+@single_threaded
 def fit_ridge(enc: Encoded) -> dict:
     doc = {"kind": KIND, "half_lives": [h for h in HALF_LIVES],
            "penalties": {"label": LABEL_PENALTY, "gap": GAP_PENALTY, "type": TYPE_PENALTY}}
