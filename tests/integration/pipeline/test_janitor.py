@@ -101,3 +101,39 @@ def test_a_build_request_that_comes_early_builds_nothing(world):
     assert world.db.models.count_documents({"source": run["_id"]}) == 0
     world.label(world.posts_sent()[1])  # the last post completes the run and asks for the build
     assert handle_build(world.builds_sent()[-1], FIRST, db=world.db, progress=world.progress) == "built"
+
+
+def test_a_post_whose_worker_dies_on_every_delivery_is_dead_lettered_by_the_broker_and_counted_failed(world, vhost):
+    """The broker's delivery limit, for real: a consumer that goes away holding the message
+    (as a worker killed by it would) on every delivery; then the janitor counts it."""
+    from kombu import Connection, Producer
+
+    from shared import topology
+    from shared.settings import load
+
+    run = world.start_run([media(1, "red", 100), media(2, "green", 80)])
+    first, second = world.posts_sent()
+    world.label(first)
+    with Connection(vhost) as conn:
+        topology.declare_all(conn.channel())
+        Producer(conn.channel()).publish(second.body(), exchange=topology.POSTS.name, routing_key="post",
+                                         type=second.TYPE, content_type="application/json", delivery_mode=2)
+    for _ in range(load().delivery_limit + 1):  # the first delivery, then every redelivery the limit allows
+        with Connection(vhost) as dying:
+            held = None
+            while held is None:
+                held = topology.LABELER_POSTS(dying.channel()).get(no_ack=False)
+        # the connection closes without an ack: the broker takes the message back and counts it
+    with Connection(vhost) as conn:
+        dead = None
+        deadline = time.monotonic() + 10
+        while dead is None and time.monotonic() < deadline:
+            dead = topology.dead_queue_of(topology.LABELER_POSTS)(conn.channel()).get(no_ack=True)
+    assert dead is not None and dead.headers["x-death"][0]["reason"] == "delivery_limit"
+    out = handle_dead("labeler.posts", dead.properties.get("type"), dead.body, dead.headers, db=world.db,
+                      progress=world.progress, publish=world.sent.append)
+    assert out == "post_complete"
+    stored = world.db.runs.find_one({"_id": run["_id"]})
+    assert "delivery limit" in stored["failures"][0]["reason"]
+    live = world.progress.get(run["_id"])
+    assert (live.done, live.failed, live.state) == (1, 1, "building")
