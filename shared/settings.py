@@ -65,10 +65,11 @@ class Settings:
     max_image_pixels: int = setting("LIKELY_MAX_IMAGE_PIXELS", 50_000_000, "Largest decoded image, in pixels (decompression bombs)")
     download_timeout: float = setting("LIKELY_DOWNLOAD_TIMEOUT", 20.0, "Seconds for one whole image download (a total deadline, not per read)")
     # labeling
-    labeler: str = setting("LIKELY_LABELER", "offline", "`offline` (EfficientNet-Lite0 + detectors) or `rekognition`")
+    labeler: str = setting("LIKELY_LABELER", "offline", "`offline` (EfficientNet-Lite0 + detectors), `rekognition`, or `delay:<time>` (e.g. `delay:150ms`: a benchmark stand-in for a remote labeler that sleeps and returns made-up labels; never for real use)")
     min_confidence: float = setting("LIKELY_MIN_CONFIDENCE", 50.0, "Labels below this confidence are dropped")
     max_labels: int = setting("LIKELY_MAX_LABELS", 100, "Most labels kept per image")
     labeler_threads: int = setting("LIKELY_LABELER_THREADS", 1, "CPU threads of the offline labeler's model per process (scale out with processes)")
+    labeler_concurrency: int = setting("LIKELY_LABELER_CONCURRENCY", 0, "Labeling calls each labeler process keeps in flight (its prefetch too); 0: 8 for remote backends (rekognition, delay), 1 for the offline model")
     rekognition_endpoint_url: str = setting("LIKELY_REKOGNITION_ENDPOINT_URL", "", "Rekognition endpoint (empty: AWS; tests point it at moto)")
     # gateway
     gateway_host: str = setting("LIKELY_GATEWAY_HOST", "127.0.0.1", "Gateway bind address")
@@ -80,6 +81,12 @@ class Settings:
     max_upload_bytes: int = setting("LIKELY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, "Largest request body the gateway reads")
     rpc_timeout: float = setting("LIKELY_RPC_TIMEOUT", 15.0, "Seconds the gateway waits for the inferer")
     oidc_providers: str = setting("LIKELY_OIDC_PROVIDERS", "", "OpenID Connect providers offered as \"Log in with …\": a JSON list of {name, issuer, client_id, client_secret[, label, scopes, require_verified_email]} (empty: none); redirect URI {LIKELY_PUBLIC_URL}/auth/oidc/{name}/callback")
+    proxy_hops: int = setting("LIKELY_PROXY_HOPS", 0, "Reverse proxies in front of the gateway whose X-Forwarded-For is trusted for the client's address (rate limits); 0: the TCP peer")
+    login_limit_account: str = setting("LIKELY_LOGIN_LIMIT_ACCOUNT", "10 per minute;50 per hour", "Log-in attempts per account (email) before 429 (Flask-Limiter syntax, `;` between limits)")
+    login_limit_address: str = setting("LIKELY_LOGIN_LIMIT_ADDRESS", "30 per minute;300 per hour", "Log-in attempts per client address before 429")
+    signup_limit: str = setting("LIKELY_SIGNUP_LIMIT", "20 per hour", "Sign-ups per client address before 429")
+    oidc_start_limit: str = setting("LIKELY_OIDC_START_LIMIT", "20 per minute", "OpenID Connect log-ins started per client address before 429")
+    rate_limit_prefix: str = setting("LIKELY_RATE_LIMIT_PREFIX", "likely-limits", "Prefix of the rate-limit counters' Redis keys")
     # instagram
     instagram_client_id: str = setting("LIKELY_INSTAGRAM_CLIENT_ID", "likely-demo", "Instagram app id")
     instagram_client_secret: str = setting("LIKELY_INSTAGRAM_CLIENT_SECRET", "likely-demo-secret", "Instagram app secret")

@@ -26,6 +26,12 @@ os.environ.update({
     "LIKELY_INSTAGRAM_FULL_PAUSE": "0.2",  # the sandbox's throttling says 100% used
     "LIKELY_INSTAGRAM_CLIENT_ID": "likely-test",
     "LIKELY_INSTAGRAM_CLIENT_SECRET": "likely-test-secret",
+    # Every test signs up and logs in from 127.0.0.1, many sessions at once on one Redis: limits
+    # out of the way, on counters of this session alone (tests/security sets them low on its own gateway).
+    "LIKELY_LOGIN_LIMIT_ADDRESS": "10000 per minute",
+    "LIKELY_SIGNUP_LIMIT": "10000 per minute",
+    "LIKELY_OIDC_START_LIMIT": "10000 per minute",
+    "LIKELY_RATE_LIMIT_PREFIX": f"likely-test-{SESSION}",
 })
 
 import subprocess  # noqa: E402

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.gateway import auth, errors, handover, headers, health, instagram_api, predictions, training, web
+from services.gateway import (auth, errors, handover, headers, health, instagram_api, limits, predictions, training,
+                              web)
 from services.gateway.deps import Deps
 
 
@@ -15,6 +16,11 @@ def create_app(deps: Deps | None = None) -> Flask:
     app.json.sort_keys = False
     errors.install(app)
     headers.install(app, deps.settings.public_url)
+    if deps.settings.proxy_hops:  # the client's address as the trusted proxies saw it
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=deps.settings.proxy_hops, x_proto=deps.settings.proxy_hops)
+    limits.install(app, deps.settings)
     for bp in (health.bp, auth.bp, handover.bp, instagram_api.bp, training.bp, predictions.bp, web.bp):
         app.register_blueprint(bp)
     return app

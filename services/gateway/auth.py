@@ -14,10 +14,14 @@ from pydantic import BaseModel, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
 from services.gateway.errors import ApiError, parse_json
+from services.gateway.limits import login_by_account, login_by_address, signup_by_address
 from shared.runs import now
 
 bp = Blueprint("auth", __name__)
 _hasher = PasswordHasher()
+# Verified instead when the email is unknown (or has no password): every log-in costs one argon2
+# verification, so its time does not tell whether an account exists.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Credentials(BaseModel):
@@ -90,6 +94,7 @@ def require_auth(view):
 
 
 @bp.post("/api/v1/users")
+@signup_by_address()
 def sign_up():
     creds = parse_json(Credentials)
     if len(creds.password) < 8:
@@ -104,11 +109,14 @@ def sign_up():
 
 
 @bp.post("/api/v1/sessions")
+@login_by_address()
+@login_by_account()
 def log_in():
     creds = parse_json(Credentials)
     user = deps().db.users.find_one({"email": creds.email})
     try:
         if user is None or not user.get("password_hash"):
+            _hasher.verify(_DUMMY_HASH, creds.password)  # fails (a random secret), after the same work
             raise VerifyMismatchError
         _hasher.verify(user["password_hash"], creds.password)
     except (VerifyMismatchError, VerificationError):

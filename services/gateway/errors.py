@@ -23,7 +23,7 @@ def error_response(status: int, code: str, message: str, **extra):
 
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-               413: "payload_too_large", 415: "unsupported_media_type"}
+               413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
 
 
 def install(app: Flask) -> None:
@@ -37,6 +37,8 @@ def install(app: Flask) -> None:
         message = exc.description or exc.name
         if exc.code == 413:
             message = "The request is larger than this server accepts."
+        if exc.code == 429:
+            message = f"Too many attempts ({exc.description}). Wait a moment (see Retry-After) and try again."
         return error_response(exc.code or 500, code, message)
 
     @app.errorhandler(Exception)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import SESSION, free_port
 from tests.support.stack import Stack
 
 NO_SANDBOX = "http://127.0.0.1:9"  # these tests never reach Instagram
@@ -20,6 +20,8 @@ STRICT_ENV = {
     "LIKELY_LOGIN_LIMIT_ADDRESS": "6 per minute",
     "LIKELY_SIGNUP_LIMIT": "4 per minute",
     "LIKELY_OIDC_START_LIMIT": "3 per minute",
+    "LIKELY_RATE_LIMIT_PREFIX": f"likely-test-{SESSION}-strict",
+    "LIKELY_OIDC_PROVIDERS": '[{"name": "nowhere", "issuer": "http://127.0.0.1:9", "client_id": "x"}]',
 }
 
 

@@ -39,6 +39,7 @@ from joserfc.jwk import KeySet
 
 from services.gateway.auth import deps, find_or_create_user
 from services.gateway.handover import hand_over, secure_cookies
+from services.gateway.limits import oidc_start_by_address
 from shared.runs import now
 
 log = logging.getLogger(__name__)
@@ -314,5 +315,5 @@ def _email(p: Provider, claims: dict) -> str:
 
 
 def register(bp) -> None:
-    bp.add_url_rule("/auth/oidc/<name>/login", "oidc_start", start, methods=["GET"])
+    bp.add_url_rule("/auth/oidc/<name>/login", "oidc_start", oidc_start_by_address()(start), methods=["GET"])
     bp.add_url_rule("/auth/oidc/<name>/callback", "oidc_callback", callback, methods=["GET"])
