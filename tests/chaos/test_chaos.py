@@ -168,6 +168,26 @@ def test_the_same_messages_replayed_many_times(chaos_stack, infra, chaos_db, slo
     check_clean_end(client, run_id, slow_demo, chaos_db, infra, say, 180)
 
 
+def test_a_run_whose_listing_was_lost_is_resumed_by_the_janitor(chaos_stack, infra, chaos_db, say, timing):
+    stall = float(timing.env.get("LIKELY_RUN_STALL_TIMEOUT", 0))
+    if not stall:
+        pytest.skip("runs in `make test`, where the stall timeout is 30 s (900 s by default)")
+    chaos_stack.kill("ingestor")
+    try:
+        client = demo_user(chaos_stack)
+        run_id = client.train()["run_id"]
+        time.sleep(1)
+        infra.rabbit.ctl("purge_queue", "ingestor.train")
+    finally:
+        chaos_stack.spawn("ingestor", "services.ingestor")
+    say(f"injected: the run's train.requested lost (ingestor stopped, its queue purged); stall timeout {stall:.0f} s")
+    final = wait_for(client, run_id, lambda s: s["state"] in TERMINAL, 2 * stall + 120)
+    run = chaos_db.runs.find_one({"_id": run_id})
+    assert final["state"] == "done" and final["done"] == final["total"] and run.get("resumes") == 1, (final, run.get("resumes"))
+    say(f"checked: the janitor resumed the run once after {stall:.0f} s without progress; it ended done, "
+        f"{final['done']} of {final['total']}")
+
+
 def test_a_run_cancelled_while_its_build_is_queued_builds_nothing(chaos_stack, infra, chaos_db, say):
     chaos_stack.kill("builder")
     try:
