@@ -64,6 +64,8 @@ class Settings:
     max_image_bytes: int = setting("LIKELY_MAX_IMAGE_BYTES", 20 * 1024 * 1024, "Largest image accepted (upload or download)")
     max_image_pixels: int = setting("LIKELY_MAX_IMAGE_PIXELS", 50_000_000, "Largest decoded image, in pixels (decompression bombs)")
     download_timeout: float = setting("LIKELY_DOWNLOAD_TIMEOUT", 20.0, "Seconds for one whole image download (a total deadline, not per read)")
+    download_hosts: str = setting("LIKELY_DOWNLOAD_HOSTS", "*.cdninstagram.com,*.fbcdn.net", "Hosts images are downloaded from, comma-separated (`*.example.com`: its subdomains); the host of LIKELY_INSTAGRAM_GRAPH_URL is always allowed. Each redirect is checked again")
+    download_private_hosts: str = setting("LIKELY_DOWNLOAD_PRIVATE_HOSTS", "", "Allowed hosts that may resolve to loopback, private or link-local addresses (refused otherwise); the LIKELY_INSTAGRAM_GRAPH_URL origin always may (the sandbox in dev)")
     # labeling
     labeler: str = setting("LIKELY_LABELER", "offline", "`offline` (EfficientNet-Lite0 + detectors), `rekognition`, or `delay:<time>` (e.g. `delay:150ms`: a benchmark stand-in for a remote labeler that sleeps and returns made-up labels; never for real use)")
     min_confidence: float = setting("LIKELY_MIN_CONFIDENCE", 50.0, "Labels below this confidence are dropped")

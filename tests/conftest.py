@@ -32,6 +32,9 @@ os.environ.update({
     "LIKELY_SIGNUP_LIMIT": "10000 per minute",
     "LIKELY_OIDC_START_LIMIT": "10000 per minute",
     "LIKELY_RATE_LIMIT_PREFIX": f"likely-test-{SESSION}",
+    # The sandbox and test image servers listen on 127.0.0.1 (any port): images may come from there.
+    "LIKELY_DOWNLOAD_HOSTS": "127.0.0.1",
+    "LIKELY_DOWNLOAD_PRIVATE_HOSTS": "127.0.0.1",
 })
 
 import subprocess  # noqa: E402
