@@ -8,13 +8,15 @@ returns normally when the work is durable (→ ack). It raises:
 any other exception counts as transient. `Delivery.last_attempt` tells the handler when no
 retry is left (it then records the failure itself, or the message goes to `.dead` and the
 janitor accounts for it). An undecodable delivery is dead-lettered at once.
-Connections are opened per process (after fork) and never shared across threads.
+Connections are opened per process (after fork) and never used by two threads at once.
 """
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
@@ -64,7 +66,8 @@ class Publisher:
     """Publishes contract messages, persistent and confirmed, to their route in the topology.
 
     A broker that went away is reconnected to by kombu (`retry_policy`); a publish whose confirm
-    was lost may be sent twice, which every consumer tolerates (handlers are idempotent)."""
+    was lost may be sent twice, which every consumer tolerates (handlers are idempotent).
+    Thread-safe: publishes from several threads go out one at a time on its one channel."""
 
     def __init__(self, connection: Connection, settings: Settings | None = None, *, retry_policy: dict | None = None):
         self.connection = connection
@@ -73,6 +76,7 @@ class Publisher:
         # kombu reconnects with the connection's failover options: bound them by the same policy
         connection.transport_options = {**(connection.transport_options or {}), **self.retry_policy}
         self._producer: Producer | None = None
+        self._lock = threading.Lock()
 
     def _get_producer(self) -> Producer:
         if self._producer is None:
@@ -93,10 +97,11 @@ class Publisher:
         """Publish a body as it is (a message being retried or dead-lettered keeps its bytes)."""
         properties = {"content_type": "application/json", "content_encoding": "utf-8", "delivery_mode": 2, **properties}
         try:
-            self._get_producer().publish(
-                body, exchange=exchange, routing_key=routing_key, headers=headers or {},
-                timeout=self.settings.confirm_timeout, retry=True, retry_policy=self.retry_policy, **properties,
-            )
+            with self._lock:
+                self._get_producer().publish(
+                    body, exchange=exchange, routing_key=routing_key, headers=headers or {},
+                    timeout=self.settings.confirm_timeout, retry=True, retry_policy=self.retry_policy, **properties,
+                )
         except Exception as exc:
             self._producer = None  # the next publish starts from a fresh channel
             if isinstance(exc, ConnectionError):
@@ -139,15 +144,28 @@ class Worker(ConsumerMixin):
     this worker goes on with other work. The quorum queue's delivery limit still ends a message
     that kills its worker on every delivery (the broker dead-letters it; the janitor counts it).
     While the handler runs, a thread keeps the connection's heartbeats going.
+
+    With `concurrency` > 1 the worker keeps that many handlers running at once, in a thread pool
+    (for handlers that wait on the network), and holds as many unacked messages (its prefetch).
+    Channels are not thread-safe: handlers only run in the pool; acks, retries and dead letters
+    stay on this thread, which finishes each completed handler between deliveries (it polls every
+    POLL seconds while handlers run). The handler must then be thread-safe.
     """
 
+    POLL = 0.005  # seconds between looks at finished handlers while some run (concurrency > 1)
+
     def __init__(self, connection: Connection, queue, handler: Handler, *, prefetch: int | None = None,
-                 settings: Settings | None = None, republisher: Publisher | None = None):
+                 settings: Settings | None = None, republisher: Publisher | None = None, concurrency: int = 1):
         self.connection = connection
         self.queue = queue
         self.handler = handler
         self.settings = settings or load()
-        self.prefetch = prefetch or self.settings.prefetch
+        if concurrency < 1:
+            raise ValueError(f"a worker's concurrency must be at least 1, not {concurrency}")
+        self.concurrency = concurrency
+        self.prefetch = prefetch or (concurrency if concurrency > 1 else self.settings.prefetch)
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="handler") if concurrency > 1 else None
+        self._running: dict[Future, tuple] = {}  # future → (message, msg, delivery), this thread only
         self.retries = topology.retry_queues(queue, self.settings.retry_schedule)
         self.republisher = republisher or Publisher(connect(self.settings, heartbeat=False), self.settings)
 
@@ -166,13 +184,26 @@ class Worker(ConsumerMixin):
         return [consumer]
 
     def on_message(self, message) -> None:
+        prepared = self._prepare(message)
+        if prepared is None:
+            return
+        msg, delivery = prepared
+        if self._pool is not None:
+            self._running[self._pool.submit(self._handle, msg, delivery)] = (message, msg, delivery)
+            return
+        with keep_alive(getattr(self, "_live", None), self.settings.amqp_heartbeat):
+            verdict, reason = self._handle(msg, delivery)
+        self._settle(message, msg, delivery, verdict, reason)
+
+    def _prepare(self, message):
+        """(msg, delivery), or None when the message could not be decoded (it is dead-lettered)."""
         props = message.properties or {}
         try:
             msg = contracts.decode(props.get("type"), message.body)
         except contracts.UndecodableMessage as exc:
             log.error("dead-lettering undecodable message on %s: %s", self.queue.name, exc)
             self._dead_letter(message, f"undecodable: {exc}")
-            return
+            return None
         attempt, redeliveries = retry_attempt(message), delivery_count(message)
         delivery = Delivery(
             redeliveries=redeliveries,
@@ -182,17 +213,24 @@ class Worker(ConsumerMixin):
             correlation_id=props.get("correlation_id"),
             attempt=attempt,
         )
-        with keep_alive(getattr(self, "_live", None), self.settings.amqp_heartbeat):
-            try:
-                self.handler(msg, delivery)
-                verdict, reason = "ack", None
-            except Reject as exc:
-                verdict, reason = "dead", str(exc)
-            except Exception as exc:  # noqa: BLE001 - anything else is worth another try
-                verdict, reason = ("dead" if delivery.last_attempt else "retry"), repr(exc)
+        return msg, delivery
+
+    def _handle(self, msg, delivery: Delivery) -> tuple[str, str | None]:
+        """Run the handler: ('ack' | 'retry' | 'dead', reason). Touches no channel."""
+        try:
+            self.handler(msg, delivery)
+            return "ack", None
+        except Reject as exc:
+            return "dead", str(exc)
+        except Exception as exc:  # noqa: BLE001 - anything else is worth another try
+            return ("dead" if delivery.last_attempt else "retry"), repr(exc)
+
+    def _settle(self, message, msg, delivery: Delivery, verdict: str, reason: str | None) -> None:
+        """Ack, retry or dead-letter a handled message (on the consuming thread)."""
         if verdict == "ack":
             message.ack()
         elif verdict == "retry":
+            attempt = delivery.attempt
             target = self.retries[attempt]
             log.warning("retrying %s %s in %s (try %d): %s", msg.TYPE, msg.message_id, target.name, attempt + 1,
                         reason[:200])
@@ -201,6 +239,44 @@ class Worker(ConsumerMixin):
         else:
             log.error("dead-lettering %s %s: %s", msg.TYPE, msg.message_id, reason)
             self._dead_letter(message, reason)
+
+    def _settle_finished(self, timeout: float = 0) -> None:
+        """Settle the handlers that have finished (waiting up to `timeout` for one)."""
+        if not self._running:
+            return
+        done, _ = wait(list(self._running), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            message, msg, delivery = self._running.pop(future)
+            self._settle(message, msg, delivery, *future.result())
+
+    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+        """kombu's loop, but while handlers run in the pool it returns to this thread every POLL
+        seconds to settle those that finished. On stop it lets the running ones finish and settles
+        them; if the connection is lost they are dropped unsettled (the broker delivers them again)."""
+        if self._pool is None:
+            yield from super().consume(limit=limit, timeout=timeout, safety_interval=safety_interval, **kwargs)
+            return
+        try:
+            with self.consumer_context(**kwargs) as (conn, _channel, _consumers):
+                while not self.should_stop:
+                    self._settle_finished()
+                    try:
+                        conn.drain_events(timeout=self.POLL if self._running else safety_interval)
+                    except socket.timeout:
+                        conn.heartbeat_check()
+                    except OSError:
+                        if not self.should_stop:
+                            raise
+                    else:
+                        yield
+                while self._running:  # stopping: finish what is running, while the channel is open
+                    self._settle_finished(timeout=self.settings.amqp_heartbeat)
+        finally:
+            if self._running:
+                log.warning("connection lost with %d handlers running: the broker will deliver them again",
+                            len(self._running))
+                wait(list(self._running))
+                self._running.clear()
 
     def _dead_letter(self, message, reason: str) -> None:
         self._republish(message, exchange=topology.DLX.name, routing_key=self.queue.name,
@@ -299,11 +375,12 @@ def _logging(name: str) -> None:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[%(process)d] %(levelname)s %(message)s")
 
 
-def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None = None) -> None:
+def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None = None, concurrency: int = 1) -> None:
     settings = settings or load()
     _logging(name)
     with connect(settings) as conn:
-        _serve(Worker(conn, queue, handler, settings=settings), name, queue.name)
+        _serve(Worker(conn, queue, handler, settings=settings, concurrency=concurrency), name,
+               f"{queue.name} ({concurrency} at a time)" if concurrency > 1 else queue.name)
 
 
 def run_watcher(queues, handler: DeadHandler, *, name: str, settings: Settings | None = None) -> None:

@@ -2,7 +2,7 @@
 import functools
 
 from shared import db as dbmod, download, messaging, progress as progressmod, storage, topology
-from shared.labeling import get_labeler
+from shared.labeling import concurrency, get_labeler
 from shared.settings import load
 
 from services.labeler.handler import handle_post
@@ -23,7 +23,10 @@ def main() -> None:
         handle_post(msg, delivery, db=database, progress=progress, store=store, labeler=labeler,
                     fetch=fetch, publish=publisher.publish)
 
-    messaging.run_worker(topology.LABELER_POSTS, handler, name="labeler", settings=settings)
+    # A remote labeler waits on the network: keep several posts in flight (handle_post, the
+    # labeler, pymongo, redis-py and the publisher are thread-safe); the offline model computes.
+    messaging.run_worker(topology.LABELER_POSTS, handler, name="labeler", settings=settings,
+                         concurrency=concurrency(settings))
 
 
 if __name__ == "__main__":
