@@ -256,7 +256,9 @@ def _exchange(p: Provider, code: str, saved: dict) -> dict:
     except (requests.RequestException, ValueError) as exc:
         raise OidcFailure("provider", f"token endpoint: {exc}") from None
     if not resp.ok or not body.get("id_token"):
-        raise OidcFailure("provider", f"token endpoint answered {resp.status_code}: {str(body)[:300]}")
+        # the status and the OAuth error code only: the body may hold tokens, which never reach a log
+        error = body.get("error") if isinstance(body, dict) else None
+        raise OidcFailure("provider", f"token endpoint answered {resp.status_code} (error {str(error)[:60]!r})")
     claims = verify_id_token(p, doc, body["id_token"], saved["nonce"])
     claims["_access_token"] = body.get("access_token")
     return claims
