@@ -1,5 +1,5 @@
 """python -m services.labeler  (run N of them side by side: they share one queue)"""
-import functools
+import threading
 
 from shared import db as dbmod, download, messaging, progress as progressmod, storage, topology
 from shared.labeling import concurrency, get_labeler
@@ -17,7 +17,13 @@ def main() -> None:
     labeler = get_labeler(settings)
     labeler.label  # noqa: B018 - fail at start, not on the first message, if the model is missing
     publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
-    fetch = functools.partial(download.fetch, max_bytes=settings.max_image_bytes, timeout=settings.download_timeout)
+    policy, local = download.Policy.from_settings(settings), threading.local()
+
+    def fetch(url: str) -> bytes:  # one HTTP session per handler thread: connections are reused
+        if not hasattr(local, "session"):
+            local.session = policy.session()
+        return download.fetch(url, max_bytes=settings.max_image_bytes, timeout=settings.download_timeout,
+                              policy=policy, session=local.session)
 
     def handler(msg, delivery):
         handle_post(msg, delivery, db=database, progress=progress, store=store, labeler=labeler,
