@@ -21,7 +21,9 @@ each repeat a fresh user (nothing labeled before). Figures are medians over the 
                   builder_share = builder_s ÷ to_model_s
   listing_s       from the train request to the first post's label call (sign-in to Instagram,
                   listing every page, publishing one message per post)
-  cpu_busy        share of the machine's cores busy during the labeling window (/proc/stat)
+  cpu_busy        share of the machine's cores busy during the run (/proc/stat), anyone's
+  cpu_ms_per_post CPU time per post of each service, this process (the sandbox serving images,
+                  the client) and the infrastructure (anyone's use of it included)
 
 The broker's per-message overhead is measured on its own, on the same virtual host before the
 stack starts: --overhead-messages post.discovered messages published with confirms (as the
@@ -209,6 +211,7 @@ def one_run(stack, sandbox, mongo, n: int, delay: float) -> dict:
         "builder_s": trained - last,
         "listing_s": first - t_request,
         "cpu_busy": (cpu1[0] - cpu0[0]) / max(cpu1[1] - cpu0[1], 1e-9),
+        "load_average": os.getloadavg()[0],  # the machine is shared: how busy it was besides us
         **{f"cpu_ms_per_post.{k}": (per1[k] - per0[k]) / n * 1000 for k in groups},
     }
 
@@ -244,13 +247,14 @@ def bench_labelers(labelers: int, args, amqp_url, sandbox, mongo, delay: float) 
         "builder_share": round(med["builder_s"] / med["to_model_s"], 3),
         "listing_s": round(med["listing_s"], 2),
         "cpu_busy": round(med["cpu_busy"], 2),
+        "load_average": round(med["load_average"], 1),
         "runs_posts_per_s": [round(r["posts_per_s"], 1) for r in runs],
         "cpu_ms_per_post": {k.split(".", 1)[1]: round(v, 2) for k, v in med.items() if k.startswith("cpu_ms_per_post.")},
     }
     print(f"{labelers} labeler(s) × {args.concurrency}: {out['posts_per_s']} posts/s "
           f"(ideal {out['ideal_posts_per_s']}, efficiency {out['efficiency']}), train→model {out['to_model_s']} s, "
           f"builder {out['builder_s']} s ({out['builder_share']:.1%}), listing {out['listing_s']} s, "
-          f"CPU {out['cpu_busy']:.0%}; CPU ms per post: {out['cpu_ms_per_post']}", flush=True)
+          f"CPU {out['cpu_busy']:.0%} (load average {out['load_average']}); CPU ms per post: {out['cpu_ms_per_post']}", flush=True)
     return out
 
 
