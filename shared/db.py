@@ -32,6 +32,10 @@ def database(settings: Settings | None = None) -> Database:
     return client(s)[s.mongo_db]
 
 
+#: Collections whose documents carry `expires_at` and are deleted by the server after it.
+EXPIRING = ("sessions", "oauth_states", "oidc_states", "login_handovers")
+
+
 def ensure_indexes(db: Database) -> None:
     """Idempotent; every service calls it at start."""
     db.users.create_index([("email", ASCENDING)], unique=True)
@@ -43,3 +47,9 @@ def ensure_indexes(db: Database) -> None:
     db.models.create_index([("user_id", ASCENDING), ("version", DESCENDING)], unique=True)
     db.models.create_index([("source", ASCENDING)], unique=True)
     db.predictions.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
+    db.oidc_states.create_index([("state", ASCENDING)], unique=True)
+    db.login_handovers.create_index([("code_hash", ASCENDING)], unique=True)
+    # Refused once expired by the code that reads them; the server then deletes them (MongoDB's
+    # TTL sweep, every 60 s), so none of these grows without bound.
+    for name in EXPIRING:
+        db[name].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
