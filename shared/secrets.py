@@ -1,17 +1,36 @@
-"""Encryption at rest for Instagram tokens (Fernet: AES-128-CBC + HMAC-SHA256)."""
+"""Encryption at rest for Instagram tokens (Fernet: AES-128-CBC + HMAC-SHA256), with key rotation
+(MultiFernet: LIKELY_SECRET_KEY lists keys, the first encrypts, every one decrypts)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from shared.settings import Settings, load
 
 
+class MissingSecretKey(RuntimeError):
+    pass
+
+
+def _keys(settings: Settings) -> list[bytes]:
+    """The configured keys, newest first."""
+    keys = [k.strip().encode() for k in settings.secret_key.split(",") if k.strip()]
+    if keys:
+        return keys
+    if settings.env == "production":
+        raise MissingSecretKey("LIKELY_SECRET_KEY is required when LIKELY_ENV=production: every process must "
+                               "share one key (see docker-compose.yml for how to make one)")
+    return [_dev_key(settings)]
+
+
 def _key(settings: Settings) -> bytes:
-    if settings.secret_key:
-        return settings.secret_key.encode()
+    """The key new encryptions use."""
+    return _keys(settings)[0]
+
+
+def _dev_key(settings: Settings) -> bytes:
     # Development: a key generated once and kept beside the dev data (never committed).
     path = Path(settings.data_dir) / "secret.key"
     if not path.exists():
@@ -32,7 +51,7 @@ def _key(settings: Settings) -> bytes:
 
 class TokenCipher:
     def __init__(self, settings: Settings | None = None):
-        self._fernet = Fernet(_key(settings or load()))
+        self._fernet = MultiFernet([Fernet(k) for k in _keys(settings or load())])
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

@@ -9,6 +9,12 @@ from shared.settings import load
 
 def main() -> None:
     s = load()
+    from shared.secrets import MissingSecretKey, TokenCipher
+
+    try:  # refuse to start rather than fail on the first request (or encrypt with a key of its own)
+        TokenCipher(s)
+    except (MissingSecretKey, ValueError) as exc:
+        sys.exit(f"gateway: not started: {exc}")
     prom = Path(s.data_dir) / "run" / f"prometheus-gateway-{s.gateway_port}"
     shutil.rmtree(prom, ignore_errors=True)
     prom.mkdir(parents=True)
