@@ -1,6 +1,7 @@
 """Training at scale, end to end: how fast the pipeline labels and builds, for 1, 2, 4, 8 labelers.
 
     python bench/pipeline.py [--posts 1000] [--labelers 1,2,4,8] [--delay 150ms] [--repeat 3]
+    python bench/pipeline.py --offline [--posts 300] [--labelers 1,2]
 
 A sandbox Instagram account of --posts image posts (64×64 JPEGs, one per post) is trained end
 to end through the real services, as `make up` runs them (tests/support/stack.py): the gateway
@@ -24,6 +25,11 @@ each repeat a fresh user (nothing labeled before). Figures are medians over the 
   cpu_busy        share of the machine's cores busy during the run (/proc/stat), anyone's
   cpu_ms_per_post CPU time per post of each service, this process (the sandbox serving images,
                   the client) and the infrastructure (anyone's use of it included)
+
+With --offline the labelers run the offline model instead (one post at a time each), and the
+ideal is a plain loop: this process labeling the same images with the same model, one after
+another (`loop_images_per_s`); efficiency is then posts_per_s ÷ that loop's rate (issue 12's
+target: ≥ 0.8 with 2 labelers).
 
 The broker's per-message overhead is measured on its own, on the same virtual host before the
 stack starts: --overhead-messages post.discovered messages published with confirms (as the
@@ -51,7 +57,9 @@ BENCH_ID = uuid.uuid4().hex[:8]
 TMP = Path(tempfile.mkdtemp(prefix="likely-bench-"))
 CLIENT_ID, CLIENT_SECRET = "likely-bench", "likely-bench-secret"
 ACCOUNT = "bench"
-# Every process of the benchmark (this one and the services it starts) works in its own namespace.
+# Every process of the benchmark (this one and the services it starts) works in its own namespace,
+# with the offline labeler's model of the checkout (built by `make install`).
+(TMP / "models").symlink_to(Path(os.environ.get("LIKELY_DATA_DIR", ROOT / "var")) / "models")
 os.environ.update({
     "LIKELY_DATA_DIR": str(TMP),
     "LIKELY_IMAGE_DIR": str(TMP / "images"),
@@ -73,11 +81,15 @@ def parse_args(argv=None):
     ap.add_argument("--posts", type=int, default=1000)
     ap.add_argument("--labelers", default="1,2,4,8", help="labeler counts, comma-separated")
     ap.add_argument("--delay", default="150ms", help="the stand-in labeler's delay per image")
-    ap.add_argument("--concurrency", type=int, default=8, help="labeling calls in flight per labeler")
+    ap.add_argument("--concurrency", type=int, default=None,
+                    help="labeling calls in flight per labeler (default: 8 with the delay, 1 offline)")
+    ap.add_argument("--offline", action="store_true", help="the offline model instead of the delay stand-in")
     ap.add_argument("--repeat", type=int, default=3, help="runs per labeler count (figures are medians)")
     ap.add_argument("--overhead-messages", type=int, default=2000)
     args = ap.parse_args(argv)
     args.labeler_counts = [int(x) for x in args.labelers.split(",") if x.strip()]
+    args.labeler = "offline" if args.offline else f"delay:{args.delay}"
+    args.concurrency = args.concurrency or (1 if args.offline else 8)
     return args
 
 
@@ -216,11 +228,25 @@ def one_run(stack, sandbox, mongo, n: int, delay: float) -> dict:
     }
 
 
+def plain_loop(accounts: Path, settings) -> float:
+    """Seconds per image of the offline model labeling the account's images one after another."""
+    from shared.labeling import get_labeler
+
+    labeler = get_labeler(settings, backend="offline")
+    images = [p.read_bytes() for p in sorted((accounts / ACCOUNT).glob("*.jpg"))]
+    for data in images[:10]:
+        labeler.label(data)  # warm-up
+    started = time.perf_counter()
+    for data in images:
+        labeler.label(data)
+    return (time.perf_counter() - started) / len(images)
+
+
 def bench_labelers(labelers: int, args, amqp_url, sandbox, mongo, delay: float) -> dict:
     from shared import topology
     from tests.support.stack import Stack
 
-    extra = {"LIKELY_LABELER": f"delay:{args.delay}", "LIKELY_LABELER_CONCURRENCY": str(args.concurrency),
+    extra = {"LIKELY_LABELER": args.labeler, "LIKELY_LABELER_CONCURRENCY": str(args.concurrency),
              "LIKELY_INSTAGRAM_PAGE_SIZE": "100", "LIKELY_RPC_TIMEOUT": "15"}
     stack = Stack(amqp_url=amqp_url, sandbox_url=sandbox.url, gateway_port=free_port(),
                   log_dir=TMP / f"logs-{labelers}", labelers=labelers, inferers=0, extra_env=extra)
@@ -235,7 +261,8 @@ def bench_labelers(labelers: int, args, amqp_url, sandbox, mongo, delay: float) 
     finally:
         stack.stop()
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-    ideal = labelers * args.concurrency / delay
+    # offline: the ideal is the plain loop in one process (delay = its seconds per image)
+    ideal = 1 / delay if args.offline else labelers * args.concurrency / delay
     out = {
         "labelers": labelers,
         "posts_per_s": round(med["posts_per_s"], 1),
@@ -266,7 +293,7 @@ def main(argv=None) -> int:
     from shared.settings import load
     from tests.support import infra
 
-    delay = parse_delay(args.delay)
+    delay = None if args.offline else parse_delay(args.delay)
     problems = infra.check()
     if problems:
         raise SystemExit("infrastructure is down (run `bash scripts/infra.sh up`): " + "; ".join(problems))
@@ -278,6 +305,9 @@ def main(argv=None) -> int:
     try:
         start = (datetime(2025, 1, 1, 12, tzinfo=timezone.utc) - timedelta(days=args.posts)).strftime("%Y-%m-%dT%H:%M:%S+0000")
         sample_account(accounts, ACCOUNT, n_posts=args.posts, carousel=False, video=False, start=start)
+        if args.offline:
+            delay = plain_loop(accounts, settings)
+            print(f"plain loop, offline model: {1 / delay:.1f} images/s", flush=True)
         overhead = broker_overhead(settings, args.overhead_messages)
         print(f"broker: {overhead['publish_confirmed_ms']} ms per confirmed publish, "
               f"{overhead['consume_ack_ms']} ms per consume + ack (8 in flight)", flush=True)
@@ -292,7 +322,9 @@ def main(argv=None) -> int:
     by = {r["labelers"]: r for r in results}
     scaling = {f"{b}_vs_{a}": round(by[b]["posts_per_s"] / by[a]["posts_per_s"], 2)
                for a, b in ((1, 2), (2, 4), (4, 8)) if a in by and b in by}
-    print(json.dumps({"benchmark": "pipeline", "posts": args.posts, "delay_s": delay, "concurrency": args.concurrency,
+    print(json.dumps({"benchmark": "pipeline", "posts": args.posts, "labeler": args.labeler,
+                      **({"loop_images_per_s": round(1 / delay, 1)} if args.offline else {"delay_s": delay}),
+                      "concurrency": args.concurrency,
                       "repeat": args.repeat, "broker": overhead, "labelers": results, "scaling": scaling,
                       "cpus": os.cpu_count()}))
     return 0
