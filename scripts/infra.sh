@@ -33,8 +33,10 @@ redis_up() {
 mongo_up() {
   if port_open "$MONGO_PORT"; then return; fi
   echo "starting the MongoDB-wire server (SecantusDB) on :$MONGO_PORT"
-  nohup .venv/bin/secantusd-py --host 127.0.0.1 --port "$MONGO_PORT" --storage-path "$VAR/mongo" \
-    >"$VAR/log/mongo.log" 2>&1 &
+  # setsid: its own session and process group, so it outlives the shell (or tool, or CI step)
+  # that started it; a group kill aimed at the caller must not take the shared server along.
+  setsid nohup .venv/bin/secantusd-py --host 127.0.0.1 --port "$MONGO_PORT" --storage-path "$VAR/mongo" \
+    >"$VAR/log/mongo.log" 2>&1 < /dev/null &
   echo $! >"$VAR/run/mongo.pid"
   for _ in $(seq 1 100); do port_open "$MONGO_PORT" && return; sleep 0.1; done
   echo "the MongoDB-wire server did not start; see $VAR/log/mongo.log" >&2; exit 1
