@@ -25,16 +25,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.model import BASELINES, DEFAULT_KIND, KINDS  # noqa: E402
+from shared.model import DEFAULT_KIND, KINDS  # noqa: E402
 from shared.model.backtest import read_posts, real_data_dir, run  # noqa: E402
 from shared.model.evaldata import generate  # noqa: E402
+from shared.model.metrics import best_baseline  # noqa: E402
 
 DEFAULT_DATA = str(real_data_dir() or ROOT.parent / "shared" / "data" / "real")
 
 
 def verdict(summary: dict, has_labels: bool) -> dict:
     d = summary["default"]
-    best = min(BASELINES, key=lambda k: summary[k]["mae_log"])
+    best = best_baseline(summary)
     out = {"best_baseline": best, "best_baseline_mae_log": summary[best]["mae_log"],
            "mae_log_ok": d["mae_log"] <= summary[best]["mae_log"] + 1e-12,
            "coverage_ok": d["coverage_80"] is not None and 0.75 <= d["coverage_80"] <= 0.85}
@@ -42,7 +43,7 @@ def verdict(summary: dict, has_labels: bool) -> dict:
         out["spearman_ok"] = d["spearman"] >= summary["label_mean"]["spearman"]
     c = d["comments"]
     if c["accounts"]:
-        cbest = min(BASELINES, key=lambda k: summary[k]["comments"]["mae_log"])
+        cbest = best_baseline(summary, key=lambda fig: fig["comments"]["mae_log"])
         out["comments_best_baseline"] = cbest
         out["comments_mae_log_ok"] = c["mae_log"] <= summary[cbest]["comments"]["mae_log"] + 1e-12
     return out

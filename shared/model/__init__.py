@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .data import MIN_CONFIDENCE, Encoded, NotEnoughPosts, TrainingPost, encode, to_days
-from .metrics import MIN_BACKTEST_POSTS, coverage, scores, split_index
+from .metrics import BASELINES, MIN_BACKTEST_POSTS, best_baseline, count_range, coverage, scores, split_index
 from .chart import chart_data
 from .models import FITTERS, PREDICTORS, _spread
 from .ridge import level_path
@@ -22,7 +22,7 @@ from .threads import single_threaded
 
 __all__ = [
     "TrainingPost", "KINDS", "DEFAULT_KIND_CANDIDATES", "DEFAULT_KIND", "NotEnoughPosts",
-    "build_model", "predict", "load", "coefficients", "backtest_encoded", "choose_kind",
+    "build_model", "predict", "load", "coefficients", "backtest_encoded", "choose_kind", "BASELINES",
 ]
 
 KINDS: tuple[str, ...] = ("ridge", "label_mean", "user_mean", "recent_median", "trend")
@@ -31,18 +31,18 @@ KINDS: tuple[str, ...] = ("ridge", "label_mean", "user_mean", "recent_median", "
 #: fitted and backtested beside it, so the card can show how it compares.
 DEFAULT_KIND = "ridge"
 DEFAULT_KIND_CANDIDATES: tuple[str, ...] = (DEFAULT_KIND,)
-BASELINES: tuple[str, ...] = ("label_mean", "user_mean", "recent_median")
 TOP_LABELS = 10
 
 
 # ----------------------------------------------------------------------------- backtest
 
-def backtest_encoded(enc: Encoded, kinds=KINDS, fitted: dict | None = None) -> tuple[dict | None, dict]:
+def backtest_encoded(enc: Encoded, kinds=KINDS, held_out: dict | None = None) -> tuple[dict | None, dict]:
     """Fit each kind on the oldest 80% of the posts, score it on the newest 20%.
 
     Returns ({kind: figures} or None when there are fewer than MIN_BACKTEST_POSTS posts,
              {kind: (likes log-errors, comments log-errors)} for calibrating ranges).
-    `fitted`, when given, receives each kind's params fitted on the oldest 80%.
+    `held_out`, when given, receives each kind's likes predictions for the newest 20% and
+    their 80% range: {kind: (predicted, low, high)} (low/high None without a range).
     """
     n = enc.n
     if n < MIN_BACKTEST_POSTS:
@@ -52,28 +52,25 @@ def backtest_encoded(enc: Encoded, kinds=KINDS, fitted: dict | None = None) -> t
     out, errors = {}, {}
     cm = ~np.isnan(test.comments)
     for kind in kinds:
-        params = FITTERS[kind](train)
-        if fitted is not None:
-            fitted[kind] = params
-        pred = PREDICTORS[kind](params)
+        pred = PREDICTORS[kind](FITTERS[kind](train))
         pl, pc = pred.predict_batch(test)
         s = scores(test.likes, pl)
         fig = {"mae": s["mae"], "mae_log": s["mae_log"], "spearman": s["spearman"],
                "test_posts": int(test.n), "train_posts": int(cut)}
         sp = getattr(pred, "spread", {}) or {}
-        if sp.get("likes"):
-            lo = np.maximum(np.expm1(np.log1p(pl) + sp["likes"][0]), 0)
-            hi = np.maximum(np.expm1(np.log1p(pl) + sp["likes"][1]), 0)
+        lo, hi = count_range(pl, sp.get("likes"))
+        if lo is not None:
             fig["coverage_80"] = coverage(test.likes, lo, hi)
+        if held_out is not None:
+            held_out[kind] = (pl, lo, hi)
         ok = cm & ~np.isnan(pc)
         if ok.any():
             c = scores(test.comments[ok], pc[ok])
             fig["comments"] = {"mae": c["mae"], "mae_log": c["mae_log"], "spearman": c["spearman"],
                                "test_posts": c["n"]}
-            if sp.get("comments"):
-                base = np.log1p(pc[ok])
-                fig["comments"]["coverage_80"] = coverage(test.comments[ok], np.expm1(base + sp["comments"][0]),
-                                                          np.expm1(base + sp["comments"][1]))
+            clo, chi = count_range(pc[ok], sp.get("comments"))
+            if clo is not None:
+                fig["comments"]["coverage_80"] = coverage(test.comments[ok], clo, chi)
         else:
             fig["comments"] = None
         out[kind] = fig
@@ -90,8 +87,7 @@ def choose_kind(backtest: dict | None, candidates=DEFAULT_KIND_CANDIDATES) -> tu
         return kind, (f"fewer than {MIN_BACKTEST_POSTS} posts, too few to backtest: {kind} leans on "
                       f"the account's recent level, with a wide range")
     n = backtest[kind]["test_posts"]
-    base = [k for k in BASELINES if k in backtest]
-    best = min(base, key=lambda k: backtest[k]["mae_log"]) if base else None
+    best = best_baseline(backtest)
     why = (f"{kind}, fixed settings for every account; on your newest {n} posts, held out, "
            f"typical error x{math.exp(backtest[kind]['mae_log']):.2f}")
     if best:
@@ -118,7 +114,7 @@ def build_model(posts: list[TrainingPost], *, now: datetime | None = None) -> di
                              f"(got {len(posts)} posts, none usable)")
     models = {kind: FITTERS[kind](enc) for kind in KINDS}
     held_out: dict = {}
-    backtest, errors = backtest_encoded(enc, fitted=held_out)
+    backtest, errors = backtest_encoded(enc, held_out=held_out)
     for kind, (el, ec) in errors.items():
         doc = models[kind]
         if kind == DEFAULT_KIND:
@@ -134,7 +130,6 @@ def build_model(posts: list[TrainingPost], *, now: datetime | None = None) -> di
     lm = models["label_mean"]
     top = sorted(lm["labels"], key=lambda e: (-e["likes"], -e["count"], e["label"]))[:TOP_LABELS]
     now = now or datetime.now(timezone.utc)
-    level = level_path(models[DEFAULT_KIND], enc) if kind == DEFAULT_KIND else []
     return {
         "kind": kind,
         "models": models,
@@ -149,7 +144,7 @@ def build_model(posts: list[TrainingPost], *, now: datetime | None = None) -> di
         "first_post": datetime.fromtimestamp(enc.t[0] * 86400.0, tz=timezone.utc).isoformat(),
         "last_post": datetime.fromtimestamp(enc.t[-1] * 86400.0, tz=timezone.utc).isoformat(),
         "min_confidence": MIN_CONFIDENCE,
-        "chart": chart_data(enc, kind, level, held_out.get(kind), PREDICTORS, backtest),
+        "chart": chart_data(enc, level_path(models[kind], enc), held_out.get(kind), backtest),
     }
 
 

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .data import Encoded, from_days
-from .metrics import MIN_BACKTEST_POSTS, mae_log, split_index
+from .metrics import MIN_BACKTEST_POSTS, best_baseline, mae_log, split_index
 
 MAX_POINTS = 300
 
@@ -25,22 +25,14 @@ def _iso(days: float) -> str:
     return from_days(days).isoformat().replace("+00:00", "Z")
 
 
-def _range(pred: np.ndarray, spread) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
-    if not spread:
-        return None, None
-    base = np.log1p(pred)
-    return np.maximum(np.floor(np.expm1(base + spread[0])), 0), np.maximum(np.ceil(np.expm1(base + spread[1])), 0)
-
-
-def holdout(enc: Encoded, kind: str, params: dict | None, predictors, backtest: dict | None) -> dict | None:
-    """params: the kind fitted on the oldest 80% of the posts (the backtest's fit), None if none."""
-    if enc.n < MIN_BACKTEST_POSTS or params is None:
+def holdout(enc: Encoded, predicted, backtest: dict | None) -> dict | None:
+    """predicted: the backtest's (likes, low, high) for the newest 20% (backtest_encoded's
+    held_out), None when there was no backtest."""
+    if enc.n < MIN_BACKTEST_POSTS or predicted is None:
         return None
     cut = split_index(enc.n)
     test = enc.tail(cut)
-    pred = predictors[kind](params)
-    pl, _ = pred.predict_batch(test)
-    lo, hi = _range(pl, (getattr(pred, "spread", None) or {}).get("likes"))
+    pl, lo, hi = predicted
     points = []
     covered = 0
     for i in range(test.n):
@@ -51,11 +43,9 @@ def holdout(enc: Encoded, kind: str, params: dict | None, predictors, backtest: 
         points.append(p)
     out = {"train_posts": cut, "test_posts": test.n, "covered": covered,
            "mae_log": mae_log(test.likes, pl), "points": points[-MAX_POINTS:], "baseline": None}
-    if backtest:
-        base = [k for k in ("label_mean", "user_mean", "recent_median") if k in backtest]
-        if base:
-            best = min(base, key=lambda k: backtest[k]["mae_log"])
-            out["baseline"] = {"kind": best, "mae_log": backtest[best]["mae_log"]}
+    best = best_baseline(backtest) if backtest else None
+    if best:
+        out["baseline"] = {"kind": best, "mae_log": backtest[best]["mae_log"]}
     return out
 
 
@@ -77,10 +67,9 @@ def summary(enc: Encoded, level: list, ho: dict | None) -> str:
     return " ".join(words)
 
 
-def chart_data(enc: Encoded, kind: str, level: list[tuple[float, float]], held_out_params: dict | None,
-               predictors, backtest: dict | None) -> dict:
+def chart_data(enc: Encoded, level: list[tuple[float, float]], held_out, backtest: dict | None) -> dict:
     first = max(0, enc.n - MAX_POINTS)
-    ho = holdout(enc, kind, held_out_params, predictors, backtest)
+    ho = holdout(enc, held_out, backtest)
     return {
         "posts": [{"t": _iso(float(t)), "likes": int(v)} for t, v in zip(enc.t[first:], enc.likes[first:])],
         "level": [{"t": _iso(t), "likes": round(v, 1)} for t, v in level],

@@ -107,7 +107,8 @@ def encode(posts: list[TrainingPost]) -> Encoded:
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     post_of = np.repeat(np.arange(n, dtype=np.int64), counts)
-    ptype = np.array([(p.product_type or None) for p in posts] + [None], dtype=object)[:n]
+    ptype = np.empty(n, dtype=object)  # filled item by item: numpy would split strings otherwise
+    ptype[:] = [p.product_type or None for p in posts]
     return Encoded(t, likes, comments, vocab, lab_a, conf_a, post_of, offsets, ptype)
 
 

@@ -63,6 +63,25 @@ def spearman(actual, predicted) -> float:
     return float(ra @ rp / den) if den > 0 else 0.0
 
 
+#: The simple rules every model must beat (docs/model.md).
+BASELINES: tuple[str, ...] = ("label_mean", "user_mean", "recent_median")
+
+
+def best_baseline(figures: dict, key=lambda fig: fig["mae_log"]) -> str | None:
+    """The baseline kind with the lowest key(figures[kind]) among those present, or None."""
+    present = [k for k in BASELINES if k in figures]
+    return min(present, key=lambda k: key(figures[k])) if present else None
+
+
+def count_range(pred, spread) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """The 80% range of counts around predictions: a log-space spread, whole numbers rounded outwards."""
+    if not spread:
+        return None, None
+    base = np.log1p(np.asarray(pred, dtype=np.float64))
+    return (np.maximum(np.floor(np.expm1(base + spread[0])), 0.0),
+            np.maximum(np.ceil(np.expm1(base + spread[1])), 0.0))
+
+
 def coverage(actual, lo, hi) -> float:
     """Share of actual counts inside [lo, hi]; a range of counts is whole numbers (rounded outwards)."""
     a = np.asarray(actual, dtype=np.float64)

@@ -114,8 +114,6 @@ class _Design:
         self.names = self.labels + [GAP] + [TYPE_PREFIX + p for p in types] + HOUR
         self.penalty = np.concatenate((np.full(len(self.labels), LABEL_PENALTY), [GAP_PENALTY],
                                        np.full(len(types), TYPE_PENALTY), np.full(len(HOUR), HOUR_PENALTY)))
-        t = enc.t[rows]
-        self.t_last, self.span = float(t[-1]), max(float(t[-1] - t[0]), 1e-3)
 
     def matrix(self, enc: Encoded, gap: np.ndarray) -> sparse.csr_matrix:
         """Rows: every post of enc; columns: self.names."""

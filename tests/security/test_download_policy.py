@@ -6,13 +6,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from shared.download import DownloadFailed, Policy, fetch
 from shared.settings import Settings
+from tests.support.http_images import QuietHandler
 
 JPEG = b"\xff\xd8\xff\xe0" + b"x" * 100
 
@@ -45,7 +46,7 @@ def loopback_only(monkeypatch):
     assert outside == []
 
 
-class Server(BaseHTTPRequestHandler):
+class Server(QuietHandler):
     hits: list[str]
 
     def do_GET(self):  # noqa: N802 - http.server's name
@@ -57,14 +58,7 @@ class Server(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(JPEG)))
-        self.end_headers()
-        self.wfile.write(JPEG)
-
-    def log_message(self, *args):
-        pass
+        self.send_jpeg(JPEG)
 
 
 @pytest.fixture

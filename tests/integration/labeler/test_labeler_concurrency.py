@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from shared.instagram import Media
 from shared.messaging import Delivery, Reject
 from shared.progress import seen_key
 from shared.settings import load
+from tests.support.http_images import QuietHandler
 
 ROOT = Path(__file__).resolve().parents[3]
 DELAY = 0.15
@@ -92,17 +93,9 @@ def test_a_worker_runs_handlers_side_by_side_and_settles_each_on_its_own_thread(
     assert queue_counts(settings, topology.dead_queue_of(topology.BUILDER_BUILD))[0] == 1
 
 
-class _Images(BaseHTTPRequestHandler):
+class _Images(QuietHandler):
     def do_GET(self):  # noqa: N802 - http.server's name
-        body = tiny_jpeg(int(self.path.rsplit("/", 1)[1]))
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_jpeg(tiny_jpeg(int(self.path.rsplit("/", 1)[1])))
 
 
 @pytest.fixture
