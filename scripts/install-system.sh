@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# System packages Likely needs from Debian: WordNet (label parents), Chromium (browser tests).
+# System packages Likely needs from Debian: WordNet (label parents), Chromium (browser tests),
+# wrk (bench/gateway.py: HTTP load).
 set -euo pipefail
 need=()
 [ -f /usr/share/wordnet/data.noun ] || need+=(wordnet-base)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v wrk >/dev/null || need+=(wrk)
 command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
 command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
