@@ -33,7 +33,7 @@ def database(settings: Settings | None = None) -> Database:
 
 
 #: Collections whose documents carry `expires_at` and are deleted by the server after it.
-EXPIRING = ("sessions", "oauth_states", "oidc_states", "login_handovers")
+EXPIRING = ("sessions", "oauth_states", "oidc_states", "login_handovers", "email_verifications")
 
 
 def ensure_indexes(db: Database) -> None:
@@ -53,3 +53,7 @@ def ensure_indexes(db: Database) -> None:
     # TTL sweep, every 60 s), so none of these grows without bound.
     for name in EXPIRING:
         db[name].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+    # An OpenID Connect identity belongs to one account (services/gateway/identities.py).
+    db.identities.create_index([("provider", ASCENDING), ("sub", ASCENDING)], unique=True)
+    db.identities.create_index([("user_id", ASCENDING)])
+    db.email_verifications.create_index([("token_hash", ASCENDING)], unique=True)

@@ -21,6 +21,7 @@ os.environ.update({
     "LIKELY_REDIS_URL": "redis://127.0.0.1:6379/1",
     "LIKELY_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/likely-test",
     "LIKELY_IMAGE_DIR": os.path.join(_TMP, "images"),
+    "LIKELY_MAIL_OUTBOX": os.path.join(_TMP, "mail", "outbox.mbox"),  # mail of gateways without an SMTP sink
     "LIKELY_SECRET_KEY": "kN3o2xZBVK0mXyRLi4mJ9Hqg4nEYJrZQy7LqgJ3p2uE=",
     "LIKELY_INSTAGRAM_BACKOFF": "0.05",
     "LIKELY_INSTAGRAM_FULL_PAUSE": "0.2",  # the sandbox's throttling says 100% used

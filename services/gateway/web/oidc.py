@@ -1,15 +1,22 @@
-"""Log in with any OpenID Connect provider, by configuration alone (LIKELY_OIDC_PROVIDERS).
+"""Log in with any OpenID Connect provider, by configuration alone (LIKELY_OIDC_PROVIDERS), through
+Authlib's Flask client.
 
 The seed offered Facebook and Amazon through Cognito; here every provider is an OIDC issuer
-(Cognito user pools, Google, Auth0, Keycloak, …). Authorization code flow with state, nonce
-and PKCE (S256); endpoints from discovery (`{issuer}/.well-known/openid-configuration`); the ID
-token is verified (signature against the issuer's JWKS, iss, aud/azp, exp, iat, nonce). The
-person is found or created by their verified email and gets an ordinary Likely session.
+(Cognito user pools, Google, Auth0, Keycloak, …). Authlib does the protocol: discovery
+(`{issuer}/.well-known/openid-configuration`), the authorization code flow with state, nonce and
+PKCE (S256), the code exchange, and the ID token check (signature against the issuer's JWKS, iss
+= the configured issuer, aud/azp, exp, iat, nonce, at_hash). This module decides what a log-in
+reaches (services/gateway/identities.py: the identity (provider, sub), never the email alone).
 
-Bound to the browser (log-in CSRF): the start sets a random value in an HttpOnly SameSite=Lax
-cookie (only its hash is stored with the state); the callback goes on only when the browser
-presents it, so a callback URL planted on someone else logs nobody in. The session then reaches
-the page through a one-time handover cookie (services/gateway/handover.py), never in a URL.
+Bound to the browser (log-in CSRF): Authlib keeps each flow's state in the Flask session, a
+signed cookie (HttpOnly, SameSite=Lax, path /auth/oidc) of the browser that started it; the
+flow's secrets (nonce, PKCE verifier) stay on the server (`oidc_states`, 10 minutes, single
+use, see StateStore). A callback URL planted on someone else finds no such cookie and logs
+nobody in. The session then reaches the page through a one-time handover cookie
+(services/gateway/handover.py), never in a URL.
+
+A logged-in person links a provider to their account with `POST /auth/oidc/{name}/link` (bearer
+token; answers the provider's URL to open), after which that identity logs into this account.
 
     LIKELY_OIDC_PROVIDERS='[{"name": "cognito", "label": "Amazon",
       "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_XXXX",
@@ -19,38 +26,33 @@ Register `{LIKELY_PUBLIC_URL}/auth/oidc/{name}/callback` as the redirect URI at 
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
 import re
-import secrets
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import requests
-from flask import abort, redirect, request
-from joserfc import jwt
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.flask_client import OAuth, OAuthError
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, session
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
-from services.gateway.auth import deps, find_or_create_user
-from services.gateway.handover import hand_over, secure_cookies
+from services.gateway import identities
+from services.gateway.auth import deps, require_auth
+from services.gateway.handover import hand_over
 from services.gateway.limits import oidc_start_by_address
+from shared.mail import normal_address
 from shared.runs import now
+from shared.secrets import signing_key
 
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(minutes=10)
-BROWSER_COOKIE = "likely_oidc"  # binds a flow to the browser that started it
-BROWSER_PATH = "/auth/oidc"
+COOKIE = "likely_oidc"  # the Flask session: only the OIDC routes read or write it
+COOKIE_PATH = "/auth/oidc"
 HTTP_TIMEOUT = 10.0
-LEEWAY = 60  # seconds of clock skew tolerated on exp / iat
-DISCOVERY_TTL = 3600.0
-ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 # What the log-in page says for each failure (the code travels in ?oidc_error=…, never free text).
@@ -61,13 +63,11 @@ ERRORS = {
     "provider": "The log-in provider could not be reached or answered with an error. Please try again.",
     "token": "The log-in provider's answer could not be verified, so you were not logged in.",
     "no_email": "The log-in provider did not share a verified email address, which Likely needs to find your account.",
+    "unverified_account": "An account with this email address already exists, but its address was never verified, "
+                          "so this log-in was not attached to it. If the account is yours, log in with its password "
+                          "and verify your email (or link this provider from your account); then this log-in works.",
+    "identity_taken": "That provider account is already linked to another Likely account.",
 }
-
-
-class OidcFailure(Exception):
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,9 @@ class Provider:
         return self.label or self.name.replace("-", " ").replace("_", " ").title()
 
 
-def providers() -> list[Provider]:
-    """The configured providers, in the order given; a malformed entry is logged and skipped."""
-    raw = (deps().settings.oidc_providers or "").strip()
-    if not raw:
+def parse_providers(raw: str) -> list[Provider]:
+    """LIKELY_OIDC_PROVIDERS, in the order given; a malformed entry is logged and skipped."""
+    if not (raw or "").strip():
         return []
     try:
         entries = json.loads(raw)
@@ -113,6 +112,10 @@ def providers() -> list[Provider]:
     return out
 
 
+def providers() -> list[Provider]:
+    return current_app.extensions["likely.oidc"]
+
+
 def provider(name: str) -> Provider:
     for p in providers():
         if p.name == name:
@@ -120,202 +123,178 @@ def provider(name: str) -> Provider:
     abort(404)
 
 
+def client(p: Provider):
+    return current_app.extensions["authlib.integrations.flask_client"].create_client(p.name)
+
+
 def redirect_uri(p: Provider) -> str:
     return f"{deps().settings.public_url}/auth/oidc/{p.name}/callback"
 
 
-# ------------------------------------------------------------------ discovery and keys (cached)
+# ------------------------------------------------------------------ where a flow's secrets live
 
-@dataclass
-class _Cache:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    discovery: dict = field(default_factory=dict)  # issuer -> (fetched_at, doc)
-    jwks: dict = field(default_factory=dict)  # jwks_uri -> (fetched_at, KeySet)
+class StateStore:
+    """Authlib's cache for flow data (nonce, PKCE verifier, redirect URI), in MongoDB. Authlib
+    puts only the key, `_state_{provider}_{state}`, in the browser's session: the flow stays
+    bound to that browser, its secrets stay here. `get` deletes as it reads: single use."""
 
+    def set(self, key: str, value: str, expires_in: int | None = None) -> None:
+        deps().db.oidc_states.insert_one({"state": key, "value": value, "expires_at": now() + STATE_TTL})
 
-_cache = _Cache()
+    def get(self, key: str) -> str | None:
+        saved = deps().db.oidc_states.find_one_and_delete({"state": key})
+        return saved["value"] if saved and saved["expires_at"] > now() else None
 
-
-def _get_json(url: str, **kwargs) -> dict:
-    try:
-        resp = requests.get(url, timeout=HTTP_TIMEOUT, **kwargs)
-        resp.raise_for_status()
-        return resp.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise OidcFailure("provider", f"GET {url}: {exc}") from None
+    def delete(self, key: str) -> None:
+        deps().db.oidc_states.delete_one({"state": key})
 
 
-def discovery(p: Provider) -> dict:
-    with _cache.lock:
-        hit = _cache.discovery.get(p.issuer)
-    if hit and time.monotonic() - hit[0] < DISCOVERY_TTL:
-        return hit[1]
-    doc = _get_json(f"{p.issuer}/.well-known/openid-configuration")
-    if str(doc.get("issuer", "")).rstrip("/") != p.issuer:
-        raise OidcFailure("provider", f"discovery issuer {doc.get('issuer')!r} is not the configured {p.issuer!r}")
-    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-        if not doc.get(key):
-            raise OidcFailure("provider", f"discovery document lacks {key}")
-    with _cache.lock:
-        _cache.discovery[p.issuer] = (time.monotonic(), doc)
-    return doc
-
-
-def _keys(jwks_uri: str, refresh: bool = False) -> KeySet:
-    with _cache.lock:
-        hit = _cache.jwks.get(jwks_uri)
-    if hit and not refresh and time.monotonic() - hit[0] < DISCOVERY_TTL:
-        return hit[1]
-    keys = KeySet.import_key_set(_get_json(jwks_uri))
-    with _cache.lock:
-        _cache.jwks[jwks_uri] = (time.monotonic(), keys)
-    return keys
+def _state_key(p: Provider, state: str) -> str:
+    return f"_state_{p.name}_{state}"  # Authlib's FrameworkIntegration names session keys so
 
 
 # ------------------------------------------------------------------ the flow
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+class Failure(Exception):
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
 
 
 def _fail(code: str):
-    resp = redirect(f"/login?oidc_error={code}", 302)
-    resp.delete_cookie(BROWSER_COOKIE, path=BROWSER_PATH, httponly=True, samesite="Lax", secure=secure_cookies())
-    return resp
+    session.clear()
+    return redirect(f"/login?oidc_error={code}", 302)
+
+
+def _authorization_url(p: Provider, link_user_id: str | None = None) -> str:
+    try:
+        rv = client(p).create_authorization_url(redirect_uri(p))
+    except (requests.RequestException, ValueError, RuntimeError) as exc:
+        raise Failure("provider", f"discovery: {type(exc).__name__}") from None
+    client(p).save_authorize_data(redirect_uri=redirect_uri(p), **rv)
+    # what the callback needs to know besides Authlib's data: the provider, and whose link this is
+    deps().db.oidc_states.update_one({"state": _state_key(p, rv["state"])},
+                                     {"$set": {"provider": p.name, "link_user_id": link_user_id}})
+    return rv["url"]
 
 
 def start(name: str):
     p = provider(name)
     try:
-        doc = discovery(p)
-    except OidcFailure as exc:
+        return redirect(_authorization_url(p), 302)
+    except Failure as exc:
         log.warning("oidc %s: %s", p.name, exc)
         return _fail(exc.code)
-    state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
-    browser = secrets.token_urlsafe(32)
-    deps().db.oidc_states.insert_one({"state": state, "provider": p.name, "nonce": nonce, "verifier": verifier,
-                                      "browser_hash": _hash(browser), "expires_at": now() + STATE_TTL})
-    params = {
-        "response_type": "code", "client_id": p.client_id, "redirect_uri": redirect_uri(p),
-        "scope": " ".join(p.scopes), "state": state, "nonce": nonce,
-        "code_challenge": _b64(hashlib.sha256(verifier.encode()).digest()), "code_challenge_method": "S256",
-    }
-    sep = "&" if "?" in doc["authorization_endpoint"] else "?"
-    resp = redirect(doc["authorization_endpoint"] + sep + urlencode(params), 302)
-    # Lax: sent on the provider's top-level redirect back to the callback, never on cross-site posts
-    resp.set_cookie(BROWSER_COOKIE, browser, max_age=int(STATE_TTL.total_seconds()), path=BROWSER_PATH,
-                    httponly=True, samesite="Lax", secure=secure_cookies())
-    return resp
+
+
+@require_auth
+def start_link(name: str):
+    """The logged-in person's own link of a provider: the page opens the URL answered."""
+    p = provider(name)
+    try:
+        return jsonify({"url": _authorization_url(p, link_user_id=g.user_id)})
+    except Failure as exc:
+        log.warning("oidc %s: %s", p.name, exc)
+        return jsonify({"error": {"code": "provider_unavailable", "message": ERRORS["provider"]}}), 503
 
 
 def callback(name: str):
     p = provider(name)
-    args = request.args
-    saved = None
-    if args.get("state"):
-        saved = deps().db.oidc_states.find_one_and_delete({"state": args["state"], "provider": p.name})
-    if args.get("error"):
-        return _fail("denied" if args["error"] == "access_denied" else "provider")
-    if saved is None or saved["expires_at"] <= now() or not args.get("code"):
-        return _fail("expired")
-    if not secrets.compare_digest(_hash(request.cookies.get(BROWSER_COOKIE, "")), saved.get("browser_hash", "")):
+    state = request.args.get("state", "")
+    saved = deps().db.oidc_states.find_one({"state": _state_key(p, state)}) if state else None
+    if saved is not None and _state_key(p, state) not in session:
         log.warning("oidc %s: callback from a browser that did not start this log-in", p.name)
         return _fail("browser")
+    if request.args.get("error"):
+        return _fail("denied" if request.args["error"] == "access_denied" else "provider")
+    if saved is None or saved["expires_at"] <= now() or not request.args.get("code"):
+        return _fail("expired")
     try:
-        claims = _exchange(p, args["code"], saved)
-        email = _email(p, claims)
-    except OidcFailure as exc:
+        user_id = _log_in(p, saved.get("link_user_id"))
+    except Failure as exc:
         log.warning("oidc %s: %s", p.name, exc)
         return _fail(exc.code)
-    user = find_or_create_user(email, oidc={p.name: claims["sub"]})
-    resp = redirect("/login?handover=1", 302)
-    resp.delete_cookie(BROWSER_COOKIE, path=BROWSER_PATH, httponly=True, samesite="Lax", secure=secure_cookies())
-    return hand_over(resp, user["_id"])
+    session.clear()
+    if saved.get("link_user_id"):
+        return redirect("/?linked=" + p.name, 302)  # the tab keeps its own session
+    return hand_over(redirect("/login?handover=1", 302), user_id)
 
 
-def _exchange(p: Provider, code: str, saved: dict) -> dict:
-    doc = discovery(p)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri(p),
-            "code_verifier": saved["verifier"]}
-    methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
-    auth = None
-    if not p.client_secret:
-        data["client_id"] = p.client_id  # a public client
-    elif "client_secret_basic" in methods:
-        auth = (p.client_id, p.client_secret)
-    else:
-        data.update(client_id=p.client_id, client_secret=p.client_secret)
+def _log_in(p: Provider, link_user_id: str | None) -> str:
     try:
-        resp = requests.post(doc["token_endpoint"], data=data, auth=auth, timeout=HTTP_TIMEOUT,
-                             headers={"Accept": "application/json"})
-        body = resp.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise OidcFailure("provider", f"token endpoint: {exc}") from None
-    if not resp.ok or not body.get("id_token"):
-        # the status and the OAuth error code only: the body may hold tokens, which never reach a log
-        error = body.get("error") if isinstance(body, dict) else None
-        raise OidcFailure("provider", f"token endpoint answered {resp.status_code} (error {str(error)[:60]!r})")
-    claims = verify_id_token(p, doc, body["id_token"], saved["nonce"])
-    claims["_access_token"] = body.get("access_token")
-    return claims
-
-
-def verify_id_token(p: Provider, doc: dict, id_token: str, nonce: str) -> dict:
-    algs = [a for a in (doc.get("id_token_signing_alg_values_supported") or ["RS256"]) if a in ALGORITHMS]
-    try:
+        token = client(p).authorize_access_token(claims_options=claims_options(p))
+    except OAuthError as exc:  # the token endpoint's error code only: its body may hold tokens
+        raise Failure("expired" if exc.error == "mismatching_state" else "provider",
+                      f"token endpoint: error {str(exc.error)[:60]!r}") from None
+    except requests.RequestException as exc:
+        raise Failure("provider", f"token endpoint: {type(exc).__name__}") from None
+    except (JoseError, AuthlibBaseError, ValueError) as exc:
+        raise Failure("token", f"ID token rejected: {type(exc).__name__} {exc}") from None
+    claims = token.get("userinfo")
+    if not claims or not claims.get("sub"):
+        raise Failure("token", "no ID token, or no sub in it")
+    if not claims.get("email") and token.get("access_token"):
         try:
-            token = jwt.decode(id_token, _keys(doc["jwks_uri"]), algorithms=algs)
-        except (JoseError, ValueError):  # perhaps the keys rotated: fetch them once more
-            token = jwt.decode(id_token, _keys(doc["jwks_uri"], refresh=True), algorithms=algs)
-    except (JoseError, ValueError) as exc:
-        raise OidcFailure("token", f"ID token signature: {exc}") from None
-    c = dict(token.claims)
-    t = time.time()
-    aud = c.get("aud")
-    auds = aud if isinstance(aud, list) else [aud]
-    problems = []
-    if str(c.get("iss", "")).rstrip("/") != p.issuer:
-        problems.append(f"iss {c.get('iss')!r}")
-    if p.client_id not in auds:
-        problems.append(f"aud {aud!r}")
-    if len(auds) > 1 and c.get("azp") != p.client_id:
-        problems.append(f"azp {c.get('azp')!r}")
-    if not isinstance(c.get("exp"), (int, float)) or c["exp"] + LEEWAY < t:
-        problems.append("expired")
-    if isinstance(c.get("iat"), (int, float)) and c["iat"] - LEEWAY > t:
-        problems.append("issued in the future")
-    if not secrets.compare_digest(str(c.get("nonce", "")), nonce):
-        problems.append("nonce")
-    if not c.get("sub"):
-        problems.append("no sub")
-    if problems:
-        raise OidcFailure("token", "ID token rejected: " + ", ".join(problems))
-    return c
-
-
-def _email(p: Provider, claims: dict) -> str:
-    email, verified = claims.get("email"), claims.get("email_verified")
-    if not email and claims.get("_access_token") and discovery(p).get("userinfo_endpoint"):
-        info = _get_json(discovery(p)["userinfo_endpoint"],
-                         headers={"Authorization": f"Bearer {claims['_access_token']}"})
+            info = client(p).userinfo(token=token)
+        except (requests.RequestException, AuthlibBaseError, ValueError) as exc:
+            raise Failure("provider", f"userinfo: {type(exc).__name__}") from None
         if info.get("sub") == claims["sub"]:
-            email, verified = info.get("email"), info.get("email_verified")
-    claims.pop("_access_token", None)
+            claims = {**claims, "email": info.get("email"), "email_verified": info.get("email_verified")}
+    email, verified = email_of(p, claims)
+    try:
+        return identities.account_for(deps().db, p.name, str(claims["sub"]), email, email_verified=verified,
+                                      linking_user_id=link_user_id)
+    except identities.Refused as exc:
+        raise Failure(exc.code, str(exc)) from None
+
+
+def claims_options(p: Provider) -> dict:
+    """Beyond Authlib's own checks of the ID token: its issuer is the configured one."""
+    return {"iss": {"essential": True, "values": [p.issuer, p.issuer + "/"]}}
+
+
+def email_of(p: Provider, claims: dict) -> tuple[str, bool]:
+    """(address, whether the provider verified it); Failure("no_email") when there is no
+    address, or an unverified one from a provider that must verify."""
+    verified = claims.get("email_verified")
     if isinstance(verified, str):  # Cognito sends "true" as a string in places
         verified = verified.lower() == "true"
-    email = str(email or "").strip().lower()
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain:
-        raise OidcFailure("no_email", f"no usable email for sub {claims.get('sub')!r}")
+    try:
+        email = normal_address(claims.get("email") or "")
+    except ValueError:
+        raise Failure("no_email", f"no usable email for sub {claims.get('sub')!r}") from None
     if p.require_verified_email and verified is not True:
-        raise OidcFailure("no_email", f"email {email!r} not verified by {p.name}")
-    return email
+        raise Failure("no_email", f"email not verified by {p.name}")
+    return email, verified is True
+
+
+# ------------------------------------------------------------------ wiring
+
+def install(app: Flask) -> None:
+    """Authlib's client for each configured provider, the Flask session that binds a flow to
+    its browser (signed with a key derived from LIKELY_SECRET_KEY), and the routes."""
+    settings = app.extensions["likely"].settings
+    app.secret_key = hashlib.sha256(b"likely-oidc-session:" + signing_key(settings)).hexdigest()
+    app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH=COOKIE_PATH, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax",  # sent on the provider's top-level redirect back only
+                      SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"))
+    oauth = OAuth(app, cache=StateStore())
+    configured = parse_providers(settings.oidc_providers)
+    for p in configured:
+        oauth.register(p.name, client_id=p.client_id, client_secret=p.client_secret or None,
+                       server_metadata_url=f"{p.issuer}/.well-known/openid-configuration",
+                       client_kwargs={"scope": " ".join(p.scopes), "code_challenge_method": "S256",
+                                      "default_timeout": HTTP_TIMEOUT,
+                                      "token_endpoint_auth_method": "client_secret_basic" if p.client_secret
+                                      else "none"})
+        oauth.create_client(p.name).framework.expires_in = int(STATE_TTL.total_seconds())
+    app.extensions["likely.oidc"] = configured
 
 
 def register(bp) -> None:
+    bp.record_once(lambda state: install(state.app))
     bp.add_url_rule("/auth/oidc/<name>/login", "oidc_start", oidc_start_by_address()(start), methods=["GET"])
+    bp.add_url_rule("/auth/oidc/<name>/link", "oidc_link", oidc_start_by_address()(start_link), methods=["POST"])
     bp.add_url_rule("/auth/oidc/<name>/callback", "oidc_callback", callback, methods=["GET"])
+
+

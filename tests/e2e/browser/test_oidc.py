@@ -3,53 +3,31 @@ redirect round trip in the browser, through a gateway configured with it by sett
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
 from services.cli.client import LikelyClient
-from tests.conftest import free_port, new_email
+from tests.conftest import new_email
 from tests.e2e.browser.conftest import shoot
-from tests.support.stack import Stack
+from tests.support.oidc_provider import gateway_with, running_provider
 
 
 @pytest.fixture(scope="module")
 def provider():
     """The OIDC provider on 127.0.0.1 (its issuer is the URL it is reached at)."""
-    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain http, for the provider in this process
-    import oidc_provider_mock
-    from werkzeug.serving import make_server
-
     person = {"sub": "oidc-person", "email": new_email(), "email_verified": True}
-    app = oidc_provider_mock.app(require_nonce=True, user_claims=[
-        oidc_provider_mock.User(sub=person["sub"], claims={"email": person["email"], "email_verified": True})])
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"issuer": f"http://127.0.0.1:{server.server_port}", "person": person}
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with running_provider({person["sub"]: {"email": person["email"], "email_verified": True}}) as issuer:
+        yield {"issuer": issuer, "person": person}
 
 
 @pytest.fixture(scope="module")
 def oidc_gateway(provider, stack, stack_vhost, sandbox, tmp_root):
     """A second gateway process on the same databases, with the provider in its settings."""
-    providers = [{"name": "mockid", "label": "Mock ID", "issuer": provider["issuer"],
-                  "client_id": "likely-web", "client_secret": "likely-web-secret"}]
-    gw = Stack(amqp_url=stack_vhost, sandbox_url=sandbox.url, gateway_port=free_port(),
-               log_dir=Path(tmp_root) / "logs-oidc", extra_env={"LIKELY_OIDC_PROVIDERS": json.dumps(providers)})
-    gw.log_dir.mkdir(parents=True, exist_ok=True)
-    gw.spawn("gateway", "services.gateway")
-    try:
-        gw.wait_ready()
+    with gateway_with(provider["issuer"], amqp_url=stack_vhost, sandbox_url=sandbox.url,
+                      log_dir=Path(tmp_root) / "logs-oidc") as gw:
         yield gw
-    finally:
-        gw.stop()
 
 
 def test_log_in_with_an_oidc_provider(page, oidc_gateway, provider):
