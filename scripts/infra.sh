@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Infrastructure for development and tests: RabbitMQ (+ management UI) and Redis are the
+# Infrastructure for development and tests: RabbitMQ (+ management UI, Prometheus plugin) and Redis are the
 # machine's own (started here if stopped); the MongoDB-wire server (SecantusDB) is ours.
 #   scripts/infra.sh up | down | status
 set -euo pipefail
@@ -17,9 +17,14 @@ rabbit_up() {
     for _ in $(seq 1 60); do rabbitmqctl -q await_startup >/dev/null 2>&1 && break; sleep 0.5; done
   fi
   rabbitmqctl -q await_startup
-  if ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_management; then
-    rabbitmq-plugins enable -q rabbitmq_management >/dev/null
-  fi
+  # the management UI and API (:15672) and Prometheus metrics (:15692, per queue on /metrics/detailed)
+  local enabled
+  enabled=$(rabbitmq-plugins list -e -m 2>/dev/null || true)
+  for plugin in rabbitmq_management rabbitmq_prometheus; do
+    if ! grep -qx "$plugin" <<<"$enabled"; then
+      rabbitmq-plugins enable -q "$plugin" >/dev/null
+    fi
+  done
 }
 
 redis_up() {

@@ -9,9 +9,14 @@ any other exception counts as transient. `Delivery.last_attempt` tells the handl
 retry is left (it then records the failure itself, or the message goes to `.dead` and the
 janitor accounts for it). An undecodable delivery is dead-lettered at once.
 Connections are opened per process (after fork) and never used by two threads at once.
+
+Every worker is observed here, once for all services: counters and handling time by queue
+(shared/metrics.py, served with /healthz on LIKELY_METRICS_PORT), and each message's ids bound
+to the log lines of its handling (shared/logs.py); a publish carries the bound request id on.
 """
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -23,7 +28,7 @@ from typing import Callable
 from kombu import Connection, Consumer, Producer
 from kombu.mixins import ConsumerMixin
 
-from shared import contracts, topology
+from shared import contracts, logs, metrics, topology
 from shared.settings import Settings, load
 
 log = logging.getLogger(__name__)
@@ -90,8 +95,9 @@ class Publisher:
         default_exchange, default_key = topology.ROUTES.get(message.TYPE, (None, None))
         exchange = exchange if exchange is not None else default_exchange
         routing_key = routing_key if routing_key is not None else default_key
+        headers = {**logs.message_headers(), **(properties.pop("headers", None) or {})}
         self.publish_raw(message.body(), exchange=exchange, routing_key=routing_key, type=message.TYPE,
-                         message_id=message.message_id, **properties)
+                         message_id=message.message_id, headers=headers, **properties)
 
     def publish_raw(self, body, *, exchange, routing_key, headers: dict | None = None, **properties) -> None:
         """Publish a body as it is (a message being retried or dead-lettered keeps its bytes)."""
@@ -130,12 +136,32 @@ class Delivery:
     reply_to: str | None = None
     correlation_id: str | None = None
     attempt: int = 0
+    request_id: str | None = None  # of the HTTP request this message descends from
+
+
+def log_fields(msg: contracts.Message, delivery: Delivery) -> dict:
+    """What the log lines of this message's handling carry (shared/logs.py)."""
+    return {"message_id": msg.message_id, "run_id": getattr(msg, "run_id", None),
+            "user_id": getattr(msg, "user_id", None), "request_id": delivery.request_id}
 
 
 Handler = Callable[[contracts.Message, Delivery], None]
 
 
-class Worker(ConsumerMixin):
+class _Observed:
+    """A consumer's /healthz answer: is it connected to the broker right now?"""
+    _live: Connection | None = None
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self._live = connection  # ConsumerMixin consumes on a clone of self.connection
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def healthy(self) -> bool:
+        live = self._live
+        return live is not None and live.connected
+
+
+class Worker(_Observed, ConsumerMixin):
     """Consumes one work queue and hands each decoded message to `handler`.
 
     return → ack. `Reject`, an undecodable body, or a failure on the last try → the message is
@@ -168,10 +194,11 @@ class Worker(ConsumerMixin):
         self._running: dict[Future, tuple] = {}  # future → (message, msg, delivery), this thread only
         self.retries = topology.retry_queues(queue, self.settings.retry_schedule)
         self.republisher = republisher or Publisher(connect(self.settings, heartbeat=False), self.settings)
-
-    def on_consume_ready(self, connection, channel, consumers, **kwargs):
-        self._live = connection  # ConsumerMixin consumes on a clone of self.connection
-        super().on_consume_ready(connection, channel, consumers, **kwargs)
+        name = queue.name
+        self._handled, self._failed, self._retried = (metrics.HANDLED.labels(name), metrics.FAILED.labels(name),
+                                                      metrics.RETRIED.labels(name))
+        self._handling, self._in_flight = metrics.HANDLING.labels(name), metrics.IN_FLIGHT.labels(name)
+        metrics.CONNECTED.labels(name).set_function(lambda: float(self.healthy()))
 
     def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
         topology.declare_all(channel)
@@ -201,8 +228,10 @@ class Worker(ConsumerMixin):
         try:
             msg = contracts.decode(props.get("type"), message.body)
         except contracts.UndecodableMessage as exc:
-            log.error("dead-lettering undecodable message on %s: %s", self.queue.name, exc)
-            self._dead_letter(message, f"undecodable: {exc}")
+            with logs.bound(message_id=props.get("message_id"),
+                            request_id=(message.headers or {}).get(logs.REQUEST_ID_HEADER)):
+                log.error("dead-lettering undecodable message on %s: %s", self.queue.name, exc)
+                self._dead_letter(message, f"undecodable: {exc}", "undecodable")
             return None
         attempt, redeliveries = retry_attempt(message), delivery_count(message)
         delivery = Delivery(
@@ -212,33 +241,48 @@ class Worker(ConsumerMixin):
             reply_to=props.get("reply_to"),
             correlation_id=props.get("correlation_id"),
             attempt=attempt,
+            request_id=(message.headers or {}).get(logs.REQUEST_ID_HEADER),
         )
         return msg, delivery
 
     def _handle(self, msg, delivery: Delivery) -> tuple[str, str | None]:
-        """Run the handler: ('ack' | 'retry' | 'dead', reason). Touches no channel."""
+        """Run the handler: ('ack' | 'retry' | 'rejected' | 'exhausted', reason). Touches no channel.
+        The last two dead-letter: a Reject, or a failure with no retry left."""
+        self._in_flight.inc()
+        started = time.perf_counter()
         try:
-            self.handler(msg, delivery)
+            with logs.bound(**log_fields(msg, delivery)):
+                self.handler(msg, delivery)
+                # one line per message: with its ids, what an operator follows a request or run by
+                log.info("handled %s in %.1f ms", msg.TYPE, (time.perf_counter() - started) * 1000)
             return "ack", None
         except Reject as exc:
-            return "dead", str(exc)
+            self._failed.inc()
+            return "rejected", str(exc)
         except Exception as exc:  # noqa: BLE001 - anything else is worth another try
-            return ("dead" if delivery.last_attempt else "retry"), repr(exc)
+            self._failed.inc()
+            return ("exhausted" if delivery.last_attempt else "retry"), repr(exc)
+        finally:
+            self._handling.observe(time.perf_counter() - started)
+            self._in_flight.dec()
 
     def _settle(self, message, msg, delivery: Delivery, verdict: str, reason: str | None) -> None:
         """Ack, retry or dead-letter a handled message (on the consuming thread)."""
-        if verdict == "ack":
-            message.ack()
-        elif verdict == "retry":
-            attempt = delivery.attempt
-            target = self.retries[attempt]
-            log.warning("retrying %s %s in %s (try %d): %s", msg.TYPE, msg.message_id, target.name, attempt + 1,
-                        reason[:200])
-            self._republish(message, exchange="", routing_key=target.name,
-                            headers={ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: reason[:1000]})
-        else:
-            log.error("dead-lettering %s %s: %s", msg.TYPE, msg.message_id, reason)
-            self._dead_letter(message, reason)
+        with logs.bound(**log_fields(msg, delivery)):
+            if verdict == "ack":
+                message.ack()
+                self._handled.inc()
+            elif verdict == "retry":
+                attempt = delivery.attempt
+                target = self.retries[attempt]
+                log.warning("retrying %s %s in %s (try %d): %s", msg.TYPE, msg.message_id, target.name, attempt + 1,
+                            reason[:200])
+                self._republish(message, exchange="", routing_key=target.name,
+                                headers={ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: reason[:1000]})
+                self._retried.inc()
+            else:
+                log.error("dead-lettering %s %s: %s", msg.TYPE, msg.message_id, reason)
+                self._dead_letter(message, reason, verdict)
 
     def _settle_finished(self, timeout: float = 0) -> None:
         """Settle the handlers that have finished (waiting up to `timeout` for one)."""
@@ -278,9 +322,10 @@ class Worker(ConsumerMixin):
                 wait(list(self._running))
                 self._running.clear()
 
-    def _dead_letter(self, message, reason: str) -> None:
+    def _dead_letter(self, message, reason: str, why: str) -> None:
         self._republish(message, exchange=topology.DLX.name, routing_key=self.queue.name,
                         headers={ERROR_HEADER: reason[:1000], QUEUE_HEADER: self.queue.name})
+        metrics.DEAD_LETTERED.labels(self.queue.name, why).inc()
 
     def _republish(self, message, *, exchange: str, routing_key: str, headers: dict) -> None:
         """Publish a copy (confirmed), then ack the original: the message is never lost, at
@@ -331,7 +376,7 @@ class keep_alive:  # noqa: N801 - used as a context manager
 DeadHandler = Callable[[str, "str | None", bytes, dict], None]
 
 
-class DeadLetterWatcher(ConsumerMixin):
+class DeadLetterWatcher(_Observed, ConsumerMixin):
     """Consumes dead-letter queues and hands each raw message to `handler(queue, type, body,
     headers)`. A message is acked once accounted for; if that fails (MongoDB or Redis down) it
     goes back to its queue after a short pause and is tried again, for as long as it takes."""
@@ -348,18 +393,33 @@ class DeadLetterWatcher(ConsumerMixin):
     def on_message(self, message) -> None:
         headers = message.headers or {}
         queue = headers.get(QUEUE_HEADER) or (message.delivery_info or {}).get("routing_key", "?")
-        try:
-            self.handler(queue, (message.properties or {}).get("type"), message.body, headers)
-        except Exception as exc:  # noqa: BLE001 - try again shortly; a dead letter is never dropped
-            log.warning("could not account for a dead letter of %s yet: %r", queue, exc)
-            time.sleep(self.pause)  # well under the heartbeat
-            message.requeue()
-        else:
-            message.ack()
+        with logs.bound(**dead_letter_fields(message)):
+            try:
+                self.handler(queue, (message.properties or {}).get("type"), message.body, headers)
+            except Exception as exc:  # noqa: BLE001 - try again shortly; a dead letter is never dropped
+                log.warning("could not account for a dead letter of %s yet: %r", queue, exc)
+                metrics.DEAD_ACCOUNT_ERRORS.labels(queue).inc()
+                time.sleep(self.pause)  # well under the heartbeat
+                message.requeue()
+            else:
+                message.ack()
+                metrics.DEAD_ACCOUNTED.labels(queue).inc()
 
 
-def _serve(consumer: ConsumerMixin, name: str, what: str) -> None:
-    """Run a consumer until SIGTERM/SIGINT; it reconnects on its own when the broker restarts."""
+def dead_letter_fields(message) -> dict:
+    """The log fields of a dead letter, read from its body as far as it can be read."""
+    try:
+        body = json.loads(message.body)
+    except (ValueError, TypeError):
+        body = None
+    body = body if isinstance(body, dict) else {}
+    return {"message_id": (message.properties or {}).get("message_id"), "run_id": body.get("run_id"),
+            "user_id": body.get("user_id"), "request_id": (message.headers or {}).get(logs.REQUEST_ID_HEADER)}
+
+
+def _serve(consumer: _Observed, name: str, what: str, settings: Settings) -> None:
+    """Run a consumer until SIGTERM/SIGINT; it reconnects on its own when the broker restarts.
+    Meanwhile /metrics and /healthz answer on LIKELY_METRICS_PORT (when set)."""
     import signal
 
     def stop(*_):
@@ -367,27 +427,27 @@ def _serve(consumer: ConsumerMixin, name: str, what: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    server = metrics.serve(settings.metrics_port, settings.metrics_host, consumer.healthy)
     log.info("%s consuming %s", name, what)
-    consumer.run()
-
-
-def _logging(name: str) -> None:
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name}[%(process)d] %(levelname)s %(message)s")
+    try:
+        consumer.run()
+    finally:
+        if server is not None:
+            server.shutdown()
 
 
 def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None = None, concurrency: int = 1) -> None:
+    """Consume `queue` until stopped (the service's __main__ has set up logging: shared/logs.py)."""
     settings = settings or load()
-    _logging(name)
     with connect(settings) as conn:
         _serve(Worker(conn, queue, handler, settings=settings, concurrency=concurrency), name,
-               f"{queue.name} ({concurrency} at a time)" if concurrency > 1 else queue.name)
+               f"{queue.name} ({concurrency} at a time)" if concurrency > 1 else queue.name, settings)
 
 
 def run_watcher(queues, handler: DeadHandler, *, name: str, settings: Settings | None = None) -> None:
     settings = settings or load()
-    _logging(name)
     with connect(settings) as conn:
-        _serve(DeadLetterWatcher(conn, queues, handler), name, ", ".join(q.name for q in queues))
+        _serve(DeadLetterWatcher(conn, queues, handler), name, ", ".join(q.name for q in queues), settings)
 
 
 __all__ = ["Retry", "Reject", "connect", "Publisher", "Worker", "DeadLetterWatcher", "Delivery", "run_worker",

@@ -14,7 +14,7 @@ import uuid
 
 from kombu import Connection, Consumer, Producer, Queue
 
-from shared import contracts, topology
+from shared import contracts, logs, topology
 
 log = logging.getLogger(__name__)
 REPLY_TO = "amq.rabbitmq.reply-to"
@@ -80,7 +80,7 @@ class RpcClient:
                         req.body(), exchange=topology.RPC, routing_key="infer", type=req.TYPE,
                         message_id=req.message_id, reply_to=REPLY_TO, correlation_id=cid,
                         content_type="application/json", content_encoding="utf-8", expiration=timeout,
-                        delivery_mode=1,
+                        delivery_mode=1, headers=logs.message_headers(),
                     )
                 return
             except Exception:  # noqa: BLE001 - any connection trouble

@@ -22,6 +22,7 @@ def main() -> None:
     args = [
         "gunicorn", "--bind", f"{s.gateway_host}:{s.gateway_port}", "--workers", str(s.gateway_workers),
         "--threads", "4", "--timeout", "60", "--graceful-timeout", "10", "--access-logfile", "-",
+        "--logger-class", "services.gateway.gunicorn_logger.JsonLogger",  # JSON lines (shared/logs.py)
         # the path without its query string (OAuth codes, URL signatures) and without the referrer
         "--access-logformat", '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms',
         "services.gateway.wsgi:app",

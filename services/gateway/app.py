@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.gateway import (auth, errors, handover, headers, health, instagram_api, limits, predictions, training,
-                              web)
+from services.gateway import (auth, errors, handover, headers, health, instagram_api, limits, predictions,
+                              request_id, training, web)
 from services.gateway.deps import Deps
 
 
@@ -14,6 +14,7 @@ def create_app(deps: Deps | None = None) -> Flask:
     app.extensions["likely"] = deps
     app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_upload_bytes
     app.json.sort_keys = False
+    request_id.install(app)  # first: every later hook and view logs with the request id
     errors.install(app)
     headers.install(app, deps.settings.public_url)
     if deps.settings.proxy_hops:  # the client's address as the trusted proxies saw it

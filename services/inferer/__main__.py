@@ -1,5 +1,5 @@
 """python -m services.inferer  (run N side by side: they share one request queue)"""
-from shared import db as dbmod, messaging, storage, topology
+from shared import db as dbmod, logs, messaging, metrics, storage, topology
 from shared.labeling import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore, get_labeler
 from shared.settings import load
 
@@ -7,12 +7,15 @@ from services.inferer.handler import ModelCache, handle_infer
 
 
 def main() -> None:
+    logs.setup("inferer")
     settings = load()
     database = dbmod.database(settings)
     dbmod.ensure_indexes(database)
     store = storage.from_settings(settings)
     # The content-hash cache: an image labelled once (by any inferer) is never labelled again.
-    labeler = CachedLabeler(get_labeler(settings), TieredCacheStore(MemoryCacheStore(), MongoCacheStore(database.label_cache)))
+    # (timed inside the cache: likely_labeler_image_seconds counts only images really labelled)
+    fresh = metrics.TimedLabeler(get_labeler(settings), metrics.backend_name(settings.labeler))
+    labeler = CachedLabeler(fresh, TieredCacheStore(MemoryCacheStore(), MongoCacheStore(database.label_cache)))
     models = ModelCache(database)
     # Replies are transient (the caller waits, or has gone): no publisher confirms, no persistence.
     replies = messaging.Publisher(messaging.connect(settings, heartbeat=False, confirm=False), settings)
@@ -23,6 +26,8 @@ def main() -> None:
 
     def handler(msg, delivery):
         handle_infer(msg, delivery, store=store, labeler=labeler, models=models, reply=reply)
+
+    handler = metrics.timed(metrics.INFER_SECONDS, handler)
 
     messaging.run_worker(topology.INFERER_REQUESTS, handler, name="inferer", settings=settings)
 

@@ -1,5 +1,5 @@
 """python -m services.ingestor"""
-from shared import db as dbmod, instagram_account, messaging, progress as progressmod, topology
+from shared import db as dbmod, instagram_account, logs, messaging, progress as progressmod, topology
 from shared.instagram import InstagramClient
 from shared.secrets import TokenCipher
 from shared.settings import load
@@ -8,6 +8,7 @@ from services.ingestor.handler import handle_train
 
 
 def main() -> None:
+    logs.setup("ingestor")
     settings = load()
     database = dbmod.database(settings)
     dbmod.ensure_indexes(database)

@@ -3,7 +3,7 @@
 import logging
 import threading
 
-from shared import db as dbmod, messaging, progress as progressmod, topology
+from shared import db as dbmod, logs, messaging, progress as progressmod, topology
 from shared.settings import load
 
 from services.janitor import deadletters, reaper
@@ -12,6 +12,7 @@ log = logging.getLogger("janitor")
 
 
 def main() -> None:
+    logs.setup("janitor")
     settings = load()
     database = dbmod.database(settings)
     dbmod.ensure_indexes(database)

@@ -1,7 +1,7 @@
 """python -m services.labeler  (run N of them side by side: they share one queue)"""
 import threading
 
-from shared import db as dbmod, download, messaging, progress as progressmod, storage, topology
+from shared import db as dbmod, download, logs, messaging, metrics, progress as progressmod, storage, topology
 from shared.labeling import concurrency, get_labeler
 from shared.settings import load
 
@@ -9,12 +9,13 @@ from services.labeler.handler import handle_post
 
 
 def main() -> None:
+    logs.setup("labeler")
     settings = load()
     database = dbmod.database(settings)
     dbmod.ensure_indexes(database)
     progress = progressmod.Progress(progressmod.connect(settings.redis_url))
     store = storage.from_settings(settings)
-    labeler = get_labeler(settings)
+    labeler = metrics.TimedLabeler(get_labeler(settings), metrics.backend_name(settings.labeler))
     labeler.label  # noqa: B018 - fail at start, not on the first message, if the model is missing
     publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
     policy, local = download.Policy.from_settings(settings), threading.local()
