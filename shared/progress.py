@@ -1,8 +1,9 @@
 """Live run progress in Redis, counted exactly once per media however often it is delivered.
 
-Keys (DESIGN.md): `run:{id}` hash (user_id state total done failed), `run:{id}:seen` set,
-`user:{user_id}:active_run`. Redis may lose all of it; `restore()` rebuilds a run from
-MongoDB's record, atomically and only if the run is missing.
+Keys: `run:{id}` hash (user_id state total done failed touched), `run:{id}:seen` set, and
+`run:{id}:labeling:{media_id}` (who is labelling a post with a paid labeler, for a while).
+Redis may lose all of it; `restore()` rebuilds a run from MongoDB's record, atomically and only
+if the run is missing. (The user's active run is MongoDB's `users.active_run` alone.)
 """
 from __future__ import annotations
 
@@ -64,8 +65,8 @@ def seen_key(run_id: str) -> str:
     return f"run:{run_id}:seen"
 
 
-def active_key(user_id: str) -> str:
-    return f"user:{user_id}:active_run"
+def labeling_key(run_id: str, media_id: str) -> str:
+    return f"run:{run_id}:labeling:{media_id}"
 
 
 class Progress:
@@ -80,7 +81,6 @@ class Progress:
         pipe.delete(seen_key(run_id))
         pipe.hset(run_key(run_id), mapping={"user_id": user_id, "state": state, "total": total, "done": 0, "failed": 0})
         pipe.expire(run_key(run_id), self.ttl)
-        pipe.set(active_key(user_id), run_id, ex=self.ttl)
         pipe.execute()
 
     def set_running(self, run_id: str, user_id: str, total: int) -> None:
@@ -123,14 +123,18 @@ class Progress:
         v = self.r.hget(run_key(run_id), "state")
         return _s(v) if v is not None else None
 
-    def finish(self, run_id: str, user_id: str, state: str) -> None:
-        """A terminal state: keep the counts for a while, drop the seen set and the active marker."""
+    def finish(self, run_id: str, state: str) -> None:
+        """A terminal state: keep the counts for a while, drop the seen set."""
         pipe = self.r.pipeline()
         pipe.hset(run_key(run_id), "state", state)
         pipe.expire(run_key(run_id), 3600)
         pipe.delete(seen_key(run_id))
-        pipe.delete(active_key(user_id))
         pipe.execute()
+
+    def labeling_claim(self, run_id: str, media_id: str, seconds: float) -> redis.lock.Lock:
+        """A claim on labelling one post of a run, held by one worker at a time and for at most
+        `seconds` (a worker killed holding it loses it then): redis-py's Lock, not blocking."""
+        return self.r.lock(labeling_key(run_id, media_id), timeout=seconds, blocking=False)
 
 
 def _s(v) -> str:

@@ -2,6 +2,12 @@
 
 States: listing → running → building → done; or cancelled, or failed (with a reason).
 A user has at most one active run: `users.active_run` is claimed with one conditional update.
+
+The run's posts live in `run_media`, one document each (never in the run document, which
+stays small however large the account: MongoDB caps a document at 16 MB, near 10k posts):
+{run_id, user_id, listing, n, media_id, post (the post.discovered fields), failed, reason}.
+`listing` names the listing that stored them; the run records the one that moved it to
+`running`, so what a concurrent or crashed listing left behind is never read.
 """
 from __future__ import annotations
 
@@ -42,7 +48,7 @@ def create(db: Database, progress: Progress, user_id: str) -> dict:
         claimed = db.users.find_one_and_update({"_id": user_id, "active_run": active}, {"$set": {"active_run": run_id}})
         if claimed is None:
             raise ActiveRunExists((db.users.find_one({"_id": user_id}) or {}).get("active_run") or "")
-    run = {"_id": run_id, "user_id": user_id, "state": "listing", "total": 0, "failed_media": [],
+    run = {"_id": run_id, "user_id": user_id, "state": "listing", "total": 0,
            "started_at": now(), "finished_at": None, "reason": None}
     db.runs.insert_one(run)
     try:
@@ -59,7 +65,7 @@ def abandon(db: Database, progress: Progress, run: dict, reason: str) -> None:
     transition(db, run["_id"], "failed", LIVE_STATES, finished_at=now(), reason=reason)
     db.users.update_one({"_id": run["user_id"], "active_run": run["_id"]}, {"$set": {"active_run": None}})
     try:
-        progress.finish(run["_id"], run["user_id"], "failed")
+        progress.finish(run["_id"], "failed")
     except Exception:  # noqa: BLE001 - Redis is down: its record expires, and status reads MongoDB
         pass
 
@@ -90,7 +96,7 @@ def finish(db: Database, progress: Progress, run: dict, state: str, reason: str 
     if done is None:
         return None
     db.users.update_one({"_id": run["user_id"], "active_run": run["_id"]}, {"$set": {"active_run": None}})
-    progress.finish(run["_id"], run["user_id"], state)
+    progress.finish(run["_id"], state)
     return done
 
 
@@ -102,10 +108,9 @@ def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str 
 
     if outcome == "failed":
         log.warning("run %s media %s failed: %s", msg.run_id, msg.media_id, reason)
-        db.runs.update_one(
-            {"_id": msg.run_id, "failed_media": {"$ne": msg.media_id}},
-            {"$addToSet": {"failed_media": msg.media_id}, "$push": {"failures": {"media_id": msg.media_id, "reason": reason}}},
-        )
+        db.run_media.update_many(  # the first reason stays
+            {"user_id": msg.user_id, "run_id": msg.run_id, "media_id": msg.media_id, "failed": False},
+            {"$set": {"failed": True, "reason": reason}})
     verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
     if verdict == "missing":  # Redis lost the run (flushed, restarted): rebuild it from MongoDB
         run = db.runs.find_one({"_id": msg.run_id})
@@ -122,10 +127,43 @@ def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str 
 
 
 def restore_progress(db: Database, progress: Progress, run: dict) -> None:
-    """Rebuild a live run's Redis record from MongoDB (Redis lost it)."""
-    done_ids = [p["media_id"] for p in db.posts.find({"user_id": run["user_id"], "run_id": run["_id"]}, {"media_id": 1})]
-    failed_ids = [m for m in run.get("failed_media", []) if m not in set(done_ids)]
-    progress.restore(run["_id"], run["user_id"], run["state"], run.get("total", 0), done_ids, failed_ids)
+    """Rebuild a live run's Redis record from MongoDB (Redis lost it): the posts stored by the
+    run are done, its media marked failed (and not stored) are failed. Linear in the run's size."""
+    stored = db.posts.find({"user_id": run["user_id"], "run_id": run["_id"]}, {"media_id": 1})
+    done_ids = {p["media_id"] for p in stored}
+    failed_ids = {f["media_id"] for f in failures(db, run)} - done_ids
+    progress.restore(run["_id"], run["user_id"], run["state"], run.get("total", 0), list(done_ids), list(failed_ids))
+
+
+def store_media(db: Database, run: dict, posts: list[dict]) -> str:
+    """Store a listing's posts (post.discovered fields) in `run_media`; returns the listing's id,
+    which the run must record (`transition(..., listing=...)`) for them to be its media."""
+    listing = uuid.uuid4().hex
+    if posts:
+        db.run_media.insert_many([
+            {"run_id": run["_id"], "user_id": run["user_id"], "listing": listing, "n": n,
+             "media_id": post["media_id"], "post": post, "failed": False}
+            for n, post in enumerate(posts)
+        ], ordered=False)
+    return listing
+
+
+def _media_docs(db: Database, run: dict, projection: dict):
+    if not run.get("listing"):
+        return []  # not listed yet
+    return db.run_media.find({"user_id": run["user_id"], "run_id": run["_id"], "listing": run["listing"]},
+                             projection, sort=[("n", 1)])
+
+
+def media(db: Database, run: dict) -> list[dict]:
+    """The run's posts in listing order, each the fields of its post.discovered."""
+    return [doc["post"] for doc in _media_docs(db, run, {"post": 1})]
+
+
+def failures(db: Database, run: dict) -> list[dict]:
+    """The run's media counted failed, with the reason: [{media_id, reason}], in listing order."""
+    docs = _media_docs(db, run, {"media_id": 1, "failed": 1, "reason": 1})
+    return [{"media_id": d["media_id"], "reason": d.get("reason")} for d in docs if d.get("failed")]
 
 
 def status(db: Database, progress: Progress, run: dict) -> dict:
@@ -141,7 +179,7 @@ def status(db: Database, progress: Progress, run: dict) -> dict:
     else:
         state, total = run["state"], run.get("total", 0)
         done_n = run.get("done", 0)
-        failed_n = run.get("failed", len(run.get("failed_media", [])))
+        failed_n = run["failed"] if "failed" in run else len(failures(db, run))
     return {
         "run_id": run["_id"], "state": state, "total": total, "done": done_n, "failed": failed_n,
         "started_at": _iso(run.get("started_at")), "finished_at": _iso(run.get("finished_at")),

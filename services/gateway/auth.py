@@ -144,7 +144,7 @@ def delete_account():
         if run:
             d.progress.set_state(run["_id"], "cancelled")
             runs.finish(d.db, d.progress, run, "cancelled", reason="The account was deleted.")
-    for collection in ("posts", "models", "predictions", "runs", "oauth_states", "oidc_states"):
+    for collection in ("posts", "models", "predictions", "runs", "run_media", "oauth_states", "oidc_states"):
         d.db[collection].delete_many({"user_id": g.user_id})
     d.store.delete_prefix(storage.user_prefix(g.user_id))
     d.db.sessions.delete_many({"user_id": g.user_id})  # last: until here, a retry can finish the job

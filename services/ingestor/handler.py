@@ -51,7 +51,7 @@ def handle_train(msg: TrainRequested, delivery: Delivery, *, db: Database, progr
     elif live.state == "listing":
         progress.set_running(run["_id"], run["user_id"], run["total"])
     # (Re)publish every post of the run; labelers count each media id once, so a replay is safe.
-    for post in run["media"]:
+    for post in runs.media(db, run):
         publish(PostDiscovered(message_id=f"{run['_id']}:{post['media_id']}", **post))
 
 
@@ -84,8 +84,10 @@ def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_tok
         "timestamp": m.timestamp, "caption": m.caption, "permalink": m.permalink, "media_type": m.media_type,
         "product_type": m.product_type, "likes": m.like_count, "comments": m.comments_count,
     } for m in new]
-    # Mongo first (the durable record), then Redis; a cancel in between wins (the update fails).
-    running = runs.transition(db, run["_id"], "running", ("listing",), total=len(posts), media=posts,
+    # Mongo first (the durable record), then Redis; a cancel in between wins (the update fails),
+    # and so does a listing that got there first (this one's media are then never read).
+    listing = runs.store_media(db, run, posts)
+    running = runs.transition(db, run["_id"], "running", ("listing",), total=len(posts), listing=listing,
                               likes_hidden=likes_hidden)
     if running is None:
         return None

@@ -63,6 +63,6 @@ def resume(db: Database, progress: Progress, publish: Callable, run: dict) -> No
         if progress.get(run_id) is None:
             runs.restore_progress(db, progress, run)
         seen = progress.seen(run_id)
-        for post in run.get("media", []):
+        for post in runs.media(db, run):
             if post["media_id"] not in seen:
                 publish(PostDiscovered(message_id=f"{run_id}:{post['media_id']}", **post))

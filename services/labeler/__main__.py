@@ -3,6 +3,7 @@ import threading
 
 from shared import db as dbmod, download, logs, messaging, metrics, progress as progressmod, storage, topology
 from shared.labeling import concurrency, get_labeler
+from shared.labeling.rekognition import CALL_SECONDS as REKOGNITION_CALL_SECONDS
 from shared.settings import load
 
 from services.labeler.handler import handle_post
@@ -16,9 +17,11 @@ def main() -> None:
     progress = progressmod.Progress(progressmod.connect(settings.redis_url))
     store = storage.from_settings(settings)
     labeler = metrics.TimedLabeler(get_labeler(settings), metrics.backend_name(settings.labeler))
-    labeler.label  # noqa: B018 - fail at start, not on the first message, if the model is missing
     publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
     policy, local = download.Policy.from_settings(settings), threading.local()
+    # A paid labeler's claim on a post outlasts its download and its call (then a worker killed
+    # holding it has lost it: another may label the post).
+    claim_seconds = settings.download_timeout + REKOGNITION_CALL_SECONDS
 
     def fetch(url: str) -> bytes:  # one HTTP session per handler thread: connections are reused
         if not hasattr(local, "session"):
@@ -28,7 +31,7 @@ def main() -> None:
 
     def handler(msg, delivery):
         handle_post(msg, delivery, db=database, progress=progress, store=store, labeler=labeler,
-                    fetch=fetch, publish=publisher.publish)
+                    fetch=fetch, publish=publisher.publish, claim_seconds=claim_seconds)
 
     # A remote labeler waits on the network: keep several posts in flight (handle_post, the
     # labeler, pymongo, redis-py and the publisher are thread-safe); the offline model computes.

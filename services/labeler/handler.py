@@ -1,78 +1,154 @@
-"""The labeler's logic, apart from the broker: handle one post.discovered."""
+"""The labeler's logic, apart from the broker: handle one post.discovered.
+
+The flow of `handle_post`, one function a step: is the run live (`run_is_live`), is the post
+this worker's to label (`labeling_turn`: not if its labels are stored, `already_labeled`), download
+and keep the image (`download`), label it and store the post (`label_and_store`), and count the
+post in its run (`runs.count_post`). `outcome_of` says what a failure means for the count.
+"""
 from __future__ import annotations
 
+import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Callable
 
 from pymongo.database import Database
+from redis.exceptions import LockError
 
 from shared import runs, storage
 from shared.contracts import PostDiscovered
 from shared.download import DownloadFailed
 from shared.labeling import ImageRejected
-from shared.messaging import Delivery, Reject
+from shared.messaging import Delivery, Reject, Retry
 from shared.progress import Progress
 
 log = logging.getLogger(__name__)
 
+#: How long a worker may hold a post's labelling claim (download, then the labeler's call): a
+#: worker killed holding it loses it then. The labeler service passes its own bound.
+CLAIM_SECONDS = 120.0
+
 
 def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progress: Progress,
-                store: storage.ImageStore, labeler, fetch: Callable[[str], bytes], publish: Callable) -> str:
+                store: storage.ImageStore, labeler, fetch: Callable[[str], bytes], publish: Callable,
+                claim_seconds: float = CLAIM_SECONDS) -> str:
     """Returns the verdict of the count ('counted', 'complete', 'duplicate', 'inactive').
 
     Redis or MongoDB down (here or while counting) raises: the worker retries the post later
     through the broker's retry queues, and after the last try dead-letters it, where the janitor
     counts it failed with the reason (services/janitor/deadletters.py). No post goes uncounted."""
+    if not run_is_live(msg, db=db, progress=progress):
+        return "inactive"  # cancelled (or over): ack without work
+    outcome, reason = "done", None
+    with labeling_turn(msg, db=db, progress=progress, labeler=labeler, seconds=claim_seconds) as mine:
+        if mine:
+            try:
+                image = download(msg, fetch=fetch, store=store)
+                label_and_store(msg, image, db=db, labeler=labeler)
+            except Exception as exc:  # noqa: BLE001 - outcome_of raises again what is worth another try
+                outcome, reason = outcome_of(exc, delivery)
+    return runs.count_post(db, progress, msg, outcome, reason, publish)
+
+
+def run_is_live(msg: PostDiscovered, *, db: Database, progress: Progress) -> bool:
+    """Whether the post's run still counts posts (running, or building: a late duplicate). Redis
+    lost the run: rebuilt from MongoDB. A run that does not exist (or not the user's): Reject."""
     state = progress.state(msg.run_id)
     if state is None:
         run = db.runs.find_one({"_id": msg.run_id})
         if run is None or run["user_id"] != msg.user_id:
             raise Reject(f"unknown run {msg.run_id}")
         if run["state"] not in ("running", "building"):
-            return "inactive"
-        runs.restore_progress(db, progress, run)  # Redis lost the run: rebuild it from MongoDB
+            return False
+        runs.restore_progress(db, progress, run)
         state = progress.state(msg.run_id)
-    if state != "running" and state != "building":
-        return "inactive"  # cancelled (or over): ack without work
+    return state in ("running", "building")
 
-    outcome, reason = "done", None
+
+def labeler_family(labeler_id: str | None) -> str:
+    """'rekognition@3.0' → 'rekognition': the backend, whatever model version it reports."""
+    return (labeler_id or "").partition("@")[0]
+
+
+def already_labeled(msg: PostDiscovered, *, db: Database, labeler) -> bool:
+    """The idempotency key is the stored labels: a post stored with labels of this labeler's
+    backend is never labelled again. By backend, not by the exact id: Rekognition's id is
+    `rekognition` until its first call tells its model version (`rekognition@3.0`), so a fresh
+    worker handed a redelivered post would otherwise label it, and pay for it, a second time."""
     # By the (user_id, media_id) index alone: a filter on a field outside the index makes the
     # MongoDB-wire server scan the whole collection (tens of ms per post at a few thousand posts).
     stored = db.posts.find_one({"user_id": msg.user_id, "media_id": msg.media_id}, {"labeler": 1})
-    if stored is None or stored.get("labeler") != labeler.id:
-        try:
-            _process(msg, db=db, store=store, labeler=labeler, fetch=fetch)
-        except DownloadFailed as exc:
-            if not exc.permanent and not delivery.last_attempt:
-                raise
-            outcome, reason = "failed", str(exc)
-        except ImageRejected as exc:
-            outcome, reason = "failed", f"{exc.code}: {exc.message}"
-        except Exception as exc:  # noqa: BLE001 - unknown trouble: retry, and give up on the last try
-            if not delivery.last_attempt:
-                raise
-            outcome, reason = "failed", f"could not be processed: {exc!r}"
-    verdict = runs.count_post(db, progress, msg, outcome, reason, publish)
-    return verdict
+    return bool(stored and stored.get("labeler") and labeler_family(stored["labeler"]) == labeler_family(labeler.id))
 
 
-def _process(msg: PostDiscovered, *, db: Database, store, labeler, fetch) -> None:
+@contextlib.contextmanager
+def labeling_turn(msg: PostDiscovered, *, db: Database, progress: Progress, labeler, seconds: float):
+    """Yields whether this worker is to label the post: not when its labels are stored.
+
+    A labeler that charges per call (`labeler.paid`) labels a post under a claim, one worker at
+    a time: two copies of a post in flight at once (a redelivery while the first worker still
+    works, a replayed message) would both find no labels stored and both pay. The second finds
+    the claim taken and tries again later (Retry), when it finds the labels stored. The claim
+    lasts `seconds` at most: a worker killed holding it loses it then."""
+    if already_labeled(msg, db=db, labeler=labeler):
+        yield False
+        return
+    if not getattr(labeler, "paid", False):
+        yield True
+        return
+    claim = progress.labeling_claim(msg.run_id, msg.media_id, seconds)
+    if not claim.acquire():
+        raise Retry(f"media {msg.media_id} is being labelled by another worker")
+    try:
+        yield not already_labeled(msg, db=db, labeler=labeler)  # its last holder may have stored them
+    finally:
+        with contextlib.suppress(LockError):  # held past `seconds`: it expired, nothing to release
+            claim.release()
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    key: str  # in the image store
+    sha256: str
+
+
+def download(msg: PostDiscovered, *, fetch: Callable[[str], bytes], store: storage.ImageStore) -> Image:
+    """Download the post's image and keep it in the image store. Non-images are refused
+    (ImageRejected) before anything is stored; only the format and hash are needed here (the
+    labeler decodes for itself), so JPEGs are decoded at 1/8 scale."""
     from shared.labeling import load_image
 
     data = fetch(msg.media_url)
-    # Rejects non-images before anything is stored. Only the format and hash are needed here
-    # (the labeler decodes for itself), so JPEGs are decoded at 1/8 scale.
     intake = load_image(data, draft=32)
     key = storage.instagram_key(msg.user_id, msg.media_id, intake.ext)
     store.put(key, data, f"image/{intake.format.lower()}")
-    result = labeler.label(data)
+    return Image(data, key, intake.sha256)
+
+
+def label_and_store(msg: PostDiscovered, image: Image, *, db: Database, labeler) -> None:
+    """Label the image and store the post with its labels: one upsert, which makes it done."""
+    result = labeler.label(image.data)
     db.posts.update_one(
         {"user_id": msg.user_id, "media_id": msg.media_id},
         {"$set": {
             "run_id": msg.run_id, "timestamp": msg.timestamp, "caption": msg.caption, "permalink": msg.permalink,
             "media_type": msg.media_type, "product_type": msg.product_type,
-            "likes": msg.likes, "comments": msg.comments, "image_key": key, "labeler": result.labeler,
-            "labels": result.to_dicts(), "sha256": intake.sha256, "labeled_at": runs.now(),
+            "likes": msg.likes, "comments": msg.comments, "image_key": image.key, "labeler": result.labeler,
+            "labels": result.to_dicts(), "sha256": image.sha256, "labeled_at": runs.now(),
         }},
         upsert=True,
     )
+
+
+def outcome_of(exc: Exception, delivery: Delivery) -> tuple[str, str]:
+    """('failed', reason) for a post that will never be labelled: an image refused, a download
+    that cannot succeed, or any failure on the last try. Anything else is raised again: the
+    worker tries the post later."""
+    if isinstance(exc, ImageRejected):
+        return "failed", f"{exc.code}: {exc.message}"
+    if isinstance(exc, DownloadFailed) and (exc.permanent or delivery.last_attempt):
+        return "failed", str(exc)
+    if not isinstance(exc, DownloadFailed) and delivery.last_attempt:
+        return "failed", f"could not be processed: {exc!r}"
+    raise exc

@@ -8,8 +8,16 @@ from .types import Label, LabelResult, finish
 # DetectLabels takes image bytes up to 5 MB; larger images must go through S3.
 MAX_REKOGNITION_BYTES = 5 * 1024 * 1024
 
+# Every call ends: seconds to connect and to read a reply, tries in all (botocore's standard
+# retry mode, whose back-off between tries is at most a few seconds here). CALL_SECONDS bounds
+# one label() call, retries included.
+CONNECT_TIMEOUT, READ_TIMEOUT, MAX_ATTEMPTS = 5, 20, 3
+CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + 10
+
 
 class RekognitionLabeler:
+    paid = True  # each call is billed: the labeler service never labels a post twice (services/labeler)
+
     def __init__(self, client=None, *, settings=None, min_confidence: float | None = None,
                  max_labels: int | None = None):
         from shared.settings import Settings
@@ -21,8 +29,11 @@ class RekognitionLabeler:
         self.max_pixels = s.max_image_pixels
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            kwargs = {"region_name": s.aws_region}
+            config = Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS})
+            kwargs = {"region_name": s.aws_region, "config": config}
             if s.rekognition_endpoint_url:
                 kwargs["endpoint_url"] = s.rekognition_endpoint_url
             client = boto3.client("rekognition", **kwargs)  # credentials: boto3's usual chain

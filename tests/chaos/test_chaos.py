@@ -14,7 +14,7 @@ import requests
 from kombu import Connection, Producer
 
 from services.cli.client import ApiError, LikelyClient
-from shared import topology
+from shared import runs, topology
 from shared.contracts import PostDiscovered, TrainRequested
 from tests.conftest import new_email
 from tests.e2e.conftest import PASSWORD
@@ -156,9 +156,10 @@ def test_mongodb_stopped_long_past_the_old_retry_budget(chaos_stack, infra, chao
 def test_the_same_messages_replayed_many_times(chaos_stack, infra, chaos_db, slow_demo, say):
     client, run_id = start_run(chaos_stack, say)
     run = chaos_db.runs.find_one({"_id": run_id})
+    posts = runs.media(chaos_db, run)
     with Connection(infra.rabbit.url) as conn:
         producer = Producer(conn.channel())
-        for msg, n in ((PostDiscovered(**run["media"][0]), 100), (PostDiscovered(**run["media"][-1]), 100),
+        for msg, n in ((PostDiscovered(**posts[0]), 100), (PostDiscovered(**posts[-1]), 100),
                        (TrainRequested(message_id=f"train:{run_id}", run_id=run_id, user_id=run["user_id"]), 20)):
             exchange, key = topology.ROUTES[msg.TYPE]
             for _ in range(n):

@@ -7,6 +7,7 @@ import time
 
 from services.janitor.deadletters import handle_dead
 from services.janitor.reaper import sweep
+from shared import runs
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from shared.messaging import ERROR_HEADER
 from tests.integration.pipeline.test_pipeline_handlers import media, world  # noqa: F401 - the fixture
@@ -32,8 +33,8 @@ def test_a_dead_post_is_counted_failed_with_its_reason_once_and_the_run_still_bu
     assert dead(world, second) == "post_duplicate"  # the same dead letter seen again: counted once
     live = world.progress.get(run["_id"])
     assert (live.state, live.done, live.failed) == ("building", 1, 1)
-    stored = world.db.runs.find_one({"_id": run["_id"]})
-    assert stored["failures"] == [{"media_id": "m2", "reason": "dead-lettered: ConnectionFailure('mongo down')"}]
+    reason = "dead-lettered: ConnectionFailure('mongo down')"
+    assert runs.failures(world.db, run) == [{"media_id": "m2", "reason": reason}]
     assert [b.run_id for b in world.builds_sent()] == [run["_id"], run["_id"]]  # the builder builds a run once
     record = world.db.dead_letters.find_one({"_id": f"q:{second.message_id}"})
     assert record["seen"] == 2 and record["run_id"] == run["_id"]
@@ -76,15 +77,13 @@ def test_a_stalled_run_is_resumed_once_then_failed_and_a_moving_run_is_left_alon
 
 
 def test_a_stalled_listing_is_listed_again_and_progress_after_a_resume_counts(world):
-    from shared import runs
-
     run = runs.create(world.db, world.progress, world.user)
     world.run_id = run["_id"]
     now = time.time()
     assert reap(world, now + STALL + 1) == "resumed"
     assert [type(m) for m in world.sent] == [TrainRequested]
     # the ingestor then moves the run on: that is progress, the run is not failed
-    runs.transition(world.db, run["_id"], "running", ("listing",), total=1, media=[])
+    runs.transition(world.db, run["_id"], "running", ("listing",), total=1)
     assert reap(world, time.time() + 1) is None
     assert isinstance(world.sent[0], TrainRequested) and not any(isinstance(m, PostDiscovered) for m in world.sent)
 
@@ -133,7 +132,6 @@ def test_a_post_whose_worker_dies_on_every_delivery_is_dead_lettered_by_the_brok
     out = handle_dead("labeler.posts", dead.properties.get("type"), dead.body, dead.headers, db=world.db,
                       progress=world.progress, publish=world.sent.append)
     assert out == "post_complete"
-    stored = world.db.runs.find_one({"_id": run["_id"]})
-    assert "delivery limit" in stored["failures"][0]["reason"]
+    assert "delivery limit" in runs.failures(world.db, run)[0]["reason"]
     live = world.progress.get(run["_id"])
     assert (live.done, live.failed, live.state) == (1, 1, "building")

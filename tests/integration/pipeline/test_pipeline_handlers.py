@@ -174,7 +174,7 @@ def test_broken_images_count_as_failed_and_the_run_finishes(world):
     assert verdicts[-1] == "complete"
     live = world.progress.get(run["_id"])
     assert (live.done, live.failed) == (1, 2)
-    failures = world.db.runs.find_one({"_id": run["_id"]})["failures"]
+    failures = runs.failures(world.db, run)
     assert {f["media_id"] for f in failures} == {"m2", "m3"}
     assert any("not_an_image" in f["reason"] or "not an image" in f["reason"] for f in failures)
 
