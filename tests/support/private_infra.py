@@ -92,7 +92,9 @@ class MongoWire(ProcessServer):
 
     def command(self):
         exe = Path(sys.executable).with_name("secantusd-py")
-        return [str(exe), "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.data_dir)]
+        # test commands on: the chaos tests arm failpoints (configureFailPoint) on this private server
+        return [str(exe), "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.data_dir),
+                "--enable-test-commands"]
 
     @property
     def url(self) -> str:
