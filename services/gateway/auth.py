@@ -14,7 +14,9 @@ from pydantic import BaseModel, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
 from services.gateway.errors import ApiError, parse_json
-from services.gateway.limits import login_by_account, login_by_address, signup_by_address
+from services.gateway import identities, verification
+from services.gateway.limits import limiter, login_by_account, login_by_address, signup_by_address
+from shared.mail import normal_address
 from shared.runs import now
 
 bp = Blueprint("auth", __name__)
@@ -31,11 +33,7 @@ class Credentials(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
-        v = v.strip().lower()
-        local, _, domain = v.partition("@")
-        if not local or "." not in domain or " " in v:
-            raise ValueError("not an email address")
-        return v
+        return normal_address(v)
 
 
 def deps():
@@ -53,20 +51,6 @@ def issue_session(user_id: str) -> dict:
     deps().db.sessions.insert_one({"token_hash": _hash_token(token), "user_id": user_id,
                                    "created_at": now(), "expires_at": expires_at})
     return {"token": token, "expires_at": expires_at.isoformat()}
-
-
-def find_or_create_user(email: str, **fields) -> dict:
-    """For external identities (OIDC): the user with this email, created without a password."""
-    db = deps().db
-    user = db.users.find_one({"email": email})
-    if user is None:
-        try:
-            db.users.insert_one({"_id": uuid.uuid4().hex, "email": email, "password_hash": None,
-                                 "created_at": now(), "active_run": None, **fields})
-        except DuplicateKeyError:
-            pass
-        user = db.users.find_one({"email": email})
-    return user
 
 
 def authenticate() -> str:
@@ -100,12 +84,29 @@ def sign_up():
     if len(creds.password) < 8:
         raise ApiError(400, "password_too_short", "The password must be at least 8 characters long.", field="password")
     user = {"_id": uuid.uuid4().hex, "email": creds.email, "password_hash": _hasher.hash(creds.password),
-            "created_at": now(), "active_run": None}
+            "email_verified": False, "created_at": now(), "active_run": None}
     try:
         deps().db.users.insert_one(user)
     except DuplicateKeyError:
         raise ApiError(409, "email_taken", "An account with this email already exists.", field="email") from None
-    return jsonify({"user_id": user["_id"], "email": user["email"]}), 201
+    # The account works at once; the link proves the address (verification.py says what that changes).
+    sent = verification.send_link(deps().db, deps().settings, user["_id"], user["email"])
+    return jsonify({"user_id": user["_id"], "email": user["email"], "email_verified": False,
+                    "verification_sent": sent}), 201
+
+
+@bp.post("/api/v1/users/me/verification-email")
+@limiter.limit("5 per hour", key_func=lambda: "resend:" + _hash_token(request.headers.get("Authorization", "")),
+               scope="verification-resend")
+@require_auth
+def resend_verification():
+    """Mail a new verification link to the account's address (earlier links stop working)."""
+    user = deps().db.users.find_one({"_id": g.user_id}, {"email": 1, "email_verified": 1}) or {}
+    if user.get("email_verified"):
+        raise ApiError(409, "already_verified", "Your email address is already verified.")
+    if not verification.send_link(deps().db, deps().settings, g.user_id, user["email"]):
+        raise ApiError(503, "mail_unavailable", "The verification mail could not be sent just now. Try again later.")
+    return jsonify({"sent_to": user["email"]}), 202
 
 
 @bp.post("/api/v1/sessions")
@@ -144,7 +145,8 @@ def delete_account():
         if run:
             d.progress.set_state(run["_id"], "cancelled")
             runs.finish(d.db, d.progress, run, "cancelled", reason="The account was deleted.")
-    for collection in ("posts", "models", "predictions", "runs", "run_media", "oauth_states", "oidc_states"):
+    for collection in ("posts", "models", "predictions", "runs", "run_media", "oauth_states", "oidc_states", "identities",
+                       "email_verifications"):
         d.db[collection].delete_many({"user_id": g.user_id})
     d.store.delete_prefix(storage.user_prefix(g.user_id))
     d.db.sessions.delete_many({"user_id": g.user_id})  # last: until here, a retry can finish the job
@@ -155,5 +157,6 @@ def delete_account():
 @bp.get("/api/v1/me")
 @require_auth
 def me():
-    user = deps().db.users.find_one({"_id": g.user_id}, {"email": 1})
-    return jsonify({"user_id": g.user_id, "email": user["email"] if user else None})
+    user = deps().db.users.find_one({"_id": g.user_id}, {"email": 1, "email_verified": 1}) or {}
+    return jsonify({"user_id": g.user_id, "email": user.get("email"), "email_verified": bool(user.get("email_verified")),
+                    "identities": identities.linked(deps().db, g.user_id)})
