@@ -198,6 +198,11 @@ def start_link(name: str):
         return jsonify({"error": {"code": "provider_unavailable", "message": ERRORS["provider"]}}), 503
 
 
+def listing():
+    """The providers offered (the home page's "Link …" buttons)."""
+    return jsonify({"providers": [{"name": p.name, "title": p.title} for p in providers()]})
+
+
 def callback(name: str):
     p = provider(name)
     state = request.args.get("state", "")
@@ -293,6 +298,7 @@ def install(app: Flask) -> None:
 
 def register(bp) -> None:
     bp.record_once(lambda state: install(state.app))
+    bp.add_url_rule("/auth/oidc/providers", "oidc_providers", listing, methods=["GET"])
     bp.add_url_rule("/auth/oidc/<name>/login", "oidc_start", oidc_start_by_address()(start), methods=["GET"])
     bp.add_url_rule("/auth/oidc/<name>/link", "oidc_link", oidc_start_by_address()(start_link), methods=["POST"])
     bp.add_url_rule("/auth/oidc/<name>/callback", "oidc_callback", callback, methods=["GET"])
