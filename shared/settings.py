@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     sandbox_accounts: str = Field(default_factory=under_data_dir("sandbox", "accounts"), description="Folder of sandbox accounts")
     # infrastructure
     amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672//", description="RabbitMQ")
+    amqp_management_url: str = Field("http://127.0.0.1:15672", description="RabbitMQ's management API (queue depths for the admin API), with LIKELY_AMQP_URL's user and virtual host")
     amqp_heartbeat: int = Field(30, description="AMQP heartbeat, seconds")
     confirm_timeout: float = Field(10.0, description="Seconds to wait for a publisher confirm")
     delivery_limit: int = Field(5, description="Redeliveries of a message whose worker died or lost its connection holding it, before the broker dead-letters it (quorum x-delivery-limit; failures are retried through LIKELY_RETRY_DELAYS)")
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     gateway_workers: int = Field(2, description="gunicorn workers")
     public_url: str = Field("http://127.0.0.1:8000", description="URL people reach the gateway at (OAuth redirects)")
     token_ttl: int = Field(3600, description="Session token lifetime, seconds")
+    admin_emails: str = Field("", description="Emails of the admin accounts (the operators' API: `likely top`, `likely dead-letters`), comma-separated; an address grants nothing until it is verified")
     secret_key: str = Field("", description="Fernet keys that encrypt Instagram tokens at rest, comma-separated: the first encrypts, every one decrypts (rotation: put the new key first, keep the old ones until re-encrypted). Empty: a dev key kept in the data dir, refused when LIKELY_ENV=production")
     env: str = Field("development", description="`development` or `production` (every service then refuses to start without LIKELY_SECRET_KEY)")
     max_upload_bytes: int = Field(25 * 1024 * 1024, description="Largest request body the gateway reads")

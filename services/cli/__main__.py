@@ -5,6 +5,8 @@
     likely train                   (progress bar; Ctrl-C offers to cancel)
     likely predict IMAGE...        (a table, best first)
     likely model [--coefficients]
+    likely top [--once]            (operators: runs in progress, queues, labelers, dead letters; live)
+    likely dead-letters [--replay ID ... | --all]   (operators: list, or publish again)
 """
 from __future__ import annotations
 
@@ -120,6 +122,32 @@ def cmd_model(args):
     print(json.dumps(m, indent=2))
 
 
+def cmd_top(args):
+    from services.cli.top import top
+
+    c = _client(args)
+    c.admin_overview()  # a refusal (not an admin, logged out) is said once, before drawing
+    top(c.admin_overview, once=args.once, interval=args.interval)
+
+
+def cmd_dead_letters(args):
+    from rich.console import Console
+
+    from services.cli.top import dead_letters_table
+
+    c = _client(args)
+    if args.replay or args.all:
+        out = c.replay_dead_letters(args.replay or None)
+        for dl_id in out["replayed"]:
+            print(f"replayed {dl_id}")
+        for skipped in out["skipped"]:
+            print(f"not replayed {skipped['id']}: {skipped.get('message') or skipped['code']}")
+        if not out["replayed"] and not out["skipped"]:
+            print("nothing to replay")
+        return
+    Console().print(dead_letters_table(c.dead_letters(args.limit)))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="likely", description="How will this photo do on my Instagram?")
     ap.add_argument("--url", default=load().public_url, help="the gateway (default: LIKELY_PUBLIC_URL)")
@@ -136,9 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", help="model kind, e.g. label_mean")
     p = sub.add_parser("model")
     p.add_argument("--coefficients", action="store_true")
+    p = sub.add_parser("top", help="operators: a live view of runs, queues and dead letters")
+    p.add_argument("--once", action="store_true", help="draw once and exit")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes")
+    p = sub.add_parser("dead-letters", help="operators: list dead letters, or replay them")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--replay", nargs="+", metavar="ID", help="publish these again to their work queues")
+    group.add_argument("--all", action="store_true", help="replay every dead letter not replayed since it died")
+    p.add_argument("--limit", type=int, default=50)
     args = ap.parse_args(argv)
     try:
-        globals()[f"cmd_{args.cmd}"](args)
+        globals()[f"cmd_{args.cmd.replace('-', '_')}"](args)
     except ApiError as exc:
         print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
         return 1

@@ -82,6 +82,17 @@ class LikelyClient:
     def model(self, coefficients: bool = False) -> dict:
         return self.request("GET", "/api/v1/model" + ("?coefficients=1" if coefficients else ""))
 
+    # operators (admin accounts)
+    def admin_overview(self) -> dict:
+        return self.request("GET", "/api/v1/admin/overview")
+
+    def dead_letters(self, limit: int = 50) -> dict:
+        return self.request("GET", f"/api/v1/admin/dead-letters?limit={limit}")
+
+    def replay_dead_letters(self, ids: list[str] | None = None) -> dict:
+        """Replay these dead letters, or (no ids) every one that waits for a replay."""
+        return self.request("POST", "/api/v1/admin/dead-letters/replay", json={"ids": ids} if ids else {"all": True})
+
     def wait_for_run(self, run_id: str, timeout: float = 120.0, on_progress=None) -> dict:
         import time
 

@@ -5,6 +5,7 @@ from flask import Flask
 
 from services.gateway import (auth, errors, handover, headers, health, instagram_api, limits, predictions,
                               request_id, training, web)
+from services.gateway import admin  # the operators' API (likely top, dead letters)
 from services.gateway.deps import Deps
 
 
@@ -22,6 +23,6 @@ def create_app(deps: Deps | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=deps.settings.proxy_hops, x_proto=deps.settings.proxy_hops)
     limits.install(app, deps.settings)
-    for bp in (health.bp, auth.bp, handover.bp, instagram_api.bp, training.bp, predictions.bp, web.bp):
+    for bp in (health.bp, auth.bp, handover.bp, instagram_api.bp, training.bp, predictions.bp, web.bp, admin.bp):
         app.register_blueprint(bp)
     return app

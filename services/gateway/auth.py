@@ -59,13 +59,14 @@ def authenticate() -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "Log in first: this route needs an `Authorization: Bearer <token>` header.")
-    session = deps().db.sessions.find_one({"token_hash": _hash_token(token.strip())})
+    token_hash = _hash_token(token.strip())
+    session = deps().sessions.lookup(token_hash)  # Redis-cached, revocation immediate (sessions.py)
     if session is None:
         raise ApiError(401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again.")
-    if session["expires_at"] <= now():
+    if session.expires_at <= now():
         raise ApiError(401, "token_expired", "Your session has expired. Log in again.")
-    g.user_id = session["user_id"]
-    g.token_hash = session["token_hash"]
+    g.user_id = session.user_id
+    g.token_hash = token_hash
     return g.user_id
 
 
@@ -128,7 +129,7 @@ def log_in():
 @bp.delete("/api/v1/sessions")
 @require_auth
 def log_out():
-    deps().db.sessions.delete_one({"token_hash": g.token_hash})
+    deps().sessions.revoke(g.token_hash)
     return "", 204
 
 
@@ -149,7 +150,7 @@ def delete_account():
                        "email_verifications"):
         d.db[collection].delete_many({"user_id": g.user_id})
     d.store.delete_prefix(storage.user_prefix(g.user_id))
-    d.db.sessions.delete_many({"user_id": g.user_id})  # last: until here, a retry can finish the job
+    d.sessions.revoke_user(g.user_id)  # last: until here, a retry can finish the job
     d.db.users.delete_one({"_id": g.user_id})
     return "", 204
 

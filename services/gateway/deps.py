@@ -31,6 +31,20 @@ class Deps:
         return progressmod.Progress(self.redis)
 
     @cached_property
+    def sessions(self):
+        """Session tokens, cached in Redis and revoked at once (services/gateway/sessions.py)."""
+        from services.gateway.sessions import SessionStore
+
+        return SessionStore(self.db, self.redis)
+
+    @cached_property
+    def run_status(self):
+        """The status of runs, read cheaply (services/gateway/run_status.py)."""
+        from services.gateway.run_status import RunStatusReader
+
+        return RunStatusReader(self.db, self.progress)
+
+    @cached_property
     def store(self) -> storage.ImageStore:
         return storage.from_settings(self.settings)
 

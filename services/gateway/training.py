@@ -32,6 +32,11 @@ def start():
     except runs.ActiveRunExists as exc:
         raise ApiError(409, "run_active", "A training run is already in progress.", run_id=exc.run_id) from None
     try:
+        d.run_status.started(g.user_id, run["_id"])  # what GET .../current answers from now on
+    except Exception:
+        runs.abandon(d.db, d.progress, run, "Training could not start (the progress store is unavailable); try again shortly.")
+        raise
+    try:
         d.publisher.publish(TrainRequested(message_id=f"train:{run['_id']}", run_id=run["_id"], user_id=g.user_id))
     except Exception:  # noqa: BLE001 - the broker is down: don't leave a run that nobody will work on
         runs.abandon(d.db, d.progress, run, "The job queue is unavailable; try again shortly.")
@@ -42,22 +47,29 @@ def start():
 @bp.get("/api/v1/training-runs/current")
 @require_auth
 def current():
-    d = deps()
-    user = d.db.users.find_one({"_id": g.user_id}, {"active_run": 1}) or {}
-    run = None
-    if user.get("active_run"):
-        run = d.db.runs.find_one({"_id": user["active_run"]}, {"media": 0})
-    if run is None:
-        run = d.db.runs.find_one({"user_id": g.user_id}, {"media": 0}, sort=[("started_at", -1)])
-    if run is None:
+    status = deps().run_status.current(g.user_id)
+    if status is None:
         raise ApiError(404, "run_not_found", "You have not trained a model yet.")
-    return jsonify(runs.status(d.db, d.progress, run))
+    return status_answer(status)
 
 
 @bp.get("/api/v1/training-runs/<run_id>")
 @require_auth
 def get_run(run_id: str):
-    return jsonify(runs.status(deps().db, deps().progress, _own_run(run_id)))
+    status = deps().run_status.of(run_id, g.user_id)
+    if status is None:  # another user's run looks exactly like a missing one
+        raise ApiError(404, "run_not_found", "No such training run.")
+    return status_answer(status)
+
+
+def status_answer(status: dict):
+    """The status with an ETag, to be revalidated on every use (`no-cache`): a page polling an
+    unchanged run gets 304 Not Modified and keeps what it has (the browser sends If-None-Match)."""
+    resp = jsonify(status)
+    resp.add_etag()
+    resp.headers["Cache-Control"] = "no-cache, private"
+    resp.vary.add("Authorization")
+    return resp.make_conditional(request)
 
 
 @bp.post("/api/v1/training-runs/<run_id>/cancel")

@@ -147,11 +147,14 @@ def test_a_bad_upload_is_explained_and_nothing_is_kept(page, stack, browser_acco
     assert page.locator("#history-empty").is_visible()
 
 
-def test_an_expired_session_lands_on_the_log_in_page_with_a_message(page, stack, mongo_db):
+def test_an_expired_session_lands_on_the_log_in_page_with_a_message(page, stack, mongo_db, redis_client):
+    from services.gateway.sessions import cache_key
+
     sign_up(page, stack.gateway_url)
     token_hash = hashlib.sha256(token_of(page).encode()).hexdigest()
     mongo_db.sessions.update_one({"token_hash": token_hash},
                                  {"$set": {"expires_at": datetime.now(timezone.utc) - timedelta(minutes=1)}})
+    redis_client.delete(cache_key(token_hash))  # time passed: the gateway's cached copy has expired too
     page.get_by_role("button", name="Connect Instagram").click()  # any call now gets a 401
     page.wait_for_url(re.compile(r".*/login\?expired"))
     assert page.get_by_text("Your session has expired. Please log in again.").is_visible()
