@@ -59,7 +59,7 @@ test-deploy: install
 
 bench: install
 	bash scripts/infra.sh up
-	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done  # bench/_*.py: their shared parts
 
 clean: down
 	rm -rf .venv $(VAR)

@@ -34,3 +34,46 @@ def test_the_cli_journey(stack, tmp_path):
     run("logout")
     failed = subprocess.run([str(likely), "--url", stack.gateway_url, "model"], env=env, capture_output=True, text=True)
     assert failed.returncode == 1 and "Log in" in failed.stderr
+
+
+from tests.e2e.admin_fixtures import admin, admin_gateway, dead_letter, eventually, sink  # noqa: E402,F401
+
+
+def test_the_operators_commands(admin, admin_gateway, stack, client, tmp_path):  # noqa: F811
+    """`likely top --once` and `likely dead-letters` (list, --replay) as an admin; refused to others."""
+    from services.cli.client import LikelyClient
+    from shared import topology
+    from shared.contracts import BuildRequested
+    from tests.e2e.conftest import PASSWORD
+
+    likely = Path(sys.executable).parent / "likely"
+    env = {**os.environ, "LIKELY_CLI_SESSION": str(tmp_path / "admin.json"), "LIKELY_PASSWORD": PASSWORD, "COLUMNS": "200"}
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        out = subprocess.run([str(likely), "--url", admin_gateway.gateway_url, *args], env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert (out.returncode == 0) == ok, out.stderr
+        return out
+
+    run("login", admin.email)
+    screen = run("top", "--once").stdout
+    assert "likely top" in screen and "labelers: 2" in screen
+    assert "Runs in progress" in screen and "Queues" in screen
+    for queue in topology.WORK_QUEUES:
+        assert queue.name in screen
+
+    user = LikelyClient(admin_gateway.gateway_url, client.token)  # an ordinary account
+    user_id = user.request("GET", "/api/v1/me")["user_id"]
+    msg = BuildRequested(user_id=user_id, reason="rebuild")  # no posts: the builder has nothing to build
+    dl_id = dead_letter(stack, msg, topology.BUILDER_BUILD, "dead-lettered by the CLI test")
+    listed = eventually(lambda: dl_id in run("dead-letters", "--limit", "500").stdout, what="the dead letter listed")
+    assert listed
+    assert run("dead-letters", "--replay", dl_id).stdout.strip() == f"replayed {dl_id}"
+    again = run("dead-letters", "--replay", dl_id, ok=False)
+    assert "replayed already" in again.stderr and "already_replayed" in again.stderr
+
+    other = {**env, "LIKELY_CLI_SESSION": str(tmp_path / "user.json")}
+    (tmp_path / "user.json").write_text(f'{{"url": "{admin_gateway.gateway_url}", "token": "{client.token}"}}')
+    refused = subprocess.run([str(likely), "--url", admin_gateway.gateway_url, "top", "--once"], env=other,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "operators" in refused.stderr and "(forbidden)" in refused.stderr
