@@ -44,12 +44,11 @@ def ensure_indexes(db: Database) -> None:
     db.posts.create_index([("user_id", ASCENDING), ("media_id", ASCENDING)], unique=True)
     db.posts.create_index([("user_id", ASCENDING), ("run_id", ASCENDING)])
     db.runs.create_index([("user_id", ASCENDING), ("started_at", DESCENDING)])
-    # A run's posts (shared/runs.py), read in listing order and marked failed one by one. Each
-    # query names every field of its index (the MongoDB-wire server scans otherwise); both
-    # indexes lead with user_id, which deleting an account goes by.
-    db.run_media.create_index([("user_id", ASCENDING), ("run_id", ASCENDING), ("listing", ASCENDING), ("n", ASCENDING)])
-    db.run_media.create_index([("user_id", ASCENDING), ("run_id", ASCENDING), ("media_id", ASCENDING),
-                               ("failed", ASCENDING)])
+    # A run's posts and its failed posts (shared/runs.py), read by run; deleting an account goes
+    # by user_id. (Each query names every field of its index: the MongoDB-wire server scans
+    # otherwise.)
+    db.run_media.create_index([("user_id", ASCENDING), ("run_id", ASCENDING), ("listing", ASCENDING)])
+    db.run_failures.create_index([("user_id", ASCENDING), ("run_id", ASCENDING)])
     db.models.create_index([("user_id", ASCENDING), ("version", DESCENDING)], unique=True)
     db.models.create_index([("source", ASCENDING)], unique=True)
     db.predictions.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])

@@ -3,24 +3,30 @@
 States: listing → running → building → done; or cancelled, or failed (with a reason).
 A user has at most one active run: `users.active_run` is claimed with one conditional update.
 
-The run's posts live in `run_media`, one document each (never in the run document, which
-stays small however large the account: MongoDB caps a document at 16 MB, near 10k posts):
-{run_id, user_id, listing, n, media_id, post (the post.discovered fields), failed, reason}.
+The run's posts live in `run_media` (never in the run document, which stays small however
+large the account: MongoDB caps a document at 16 MB, reached near 10k posts), in chunks of
+MEDIA_CHUNK posts: {user_id, run_id, listing, chunk, posts: [post.discovered fields]} (a
+10k-post listing is 20 writes, not 10k: the MongoDB-wire server takes ~1,000 writes/s).
 `listing` names the listing that stored them; the run records the one that moved it to
-`running`, so what a concurrent or crashed listing left behind is never read.
+`running`, so what a concurrent or crashed listing left behind is never read. Posts counted
+failed are in `run_failures`, one document each ({_id: run:media, reason}: the first reason).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from datetime import datetime, timezone
 
 from pymongo import ReturnDocument
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from shared.progress import LIVE_STATES, Progress
 
 log = logging.getLogger(__name__)
+
+MEDIA_CHUNK = 500  # posts a run_media document (~150 KB)
 
 
 class ActiveRunExists(Exception):
@@ -108,9 +114,9 @@ def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str 
 
     if outcome == "failed":
         log.warning("run %s media %s failed: %s", msg.run_id, msg.media_id, reason)
-        db.run_media.update_many(  # the first reason stays
-            {"user_id": msg.user_id, "run_id": msg.run_id, "media_id": msg.media_id, "failed": False},
-            {"$set": {"failed": True, "reason": reason}})
+        with contextlib.suppress(DuplicateKeyError):  # counted failed before: the first reason stays
+            db.run_failures.insert_one({"_id": f"{msg.run_id}:{msg.media_id}", "user_id": msg.user_id,
+                                        "run_id": msg.run_id, "media_id": msg.media_id, "reason": reason, "at": now()})
     verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
     if verdict == "missing":  # Redis lost the run (flushed, restarted): rebuild it from MongoDB
         run = db.runs.find_one({"_id": msg.run_id})
@@ -128,7 +134,7 @@ def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str 
 
 def restore_progress(db: Database, progress: Progress, run: dict) -> None:
     """Rebuild a live run's Redis record from MongoDB (Redis lost it): the posts stored by the
-    run are done, its media marked failed (and not stored) are failed. Linear in the run's size."""
+    run are done, those in `run_failures` (and not stored) failed. Linear in the run's size."""
     stored = db.posts.find({"user_id": run["user_id"], "run_id": run["_id"]}, {"media_id": 1})
     done_ids = {p["media_id"] for p in stored}
     failed_ids = {f["media_id"] for f in failures(db, run)} - done_ids
@@ -139,31 +145,27 @@ def store_media(db: Database, run: dict, posts: list[dict]) -> str:
     """Store a listing's posts (post.discovered fields) in `run_media`; returns the listing's id,
     which the run must record (`transition(..., listing=...)`) for them to be its media."""
     listing = uuid.uuid4().hex
-    if posts:
-        db.run_media.insert_many([
-            {"run_id": run["_id"], "user_id": run["user_id"], "listing": listing, "n": n,
-             "media_id": post["media_id"], "post": post, "failed": False}
-            for n, post in enumerate(posts)
-        ], ordered=False)
+    chunks = [{"user_id": run["user_id"], "run_id": run["_id"], "listing": listing, "chunk": n,
+               "posts": posts[start:start + MEDIA_CHUNK]} for n, start in enumerate(range(0, len(posts), MEDIA_CHUNK))]
+    if chunks:
+        db.run_media.insert_many(chunks)
     return listing
-
-
-def _media_docs(db: Database, run: dict, projection: dict):
-    if not run.get("listing"):
-        return []  # not listed yet
-    return db.run_media.find({"user_id": run["user_id"], "run_id": run["_id"], "listing": run["listing"]},
-                             projection, sort=[("n", 1)])
 
 
 def media(db: Database, run: dict) -> list[dict]:
     """The run's posts in listing order, each the fields of its post.discovered."""
-    return [doc["post"] for doc in _media_docs(db, run, {"post": 1})]
+    if not run.get("listing"):
+        return []  # not listed yet
+    chunks = db.run_media.find({"user_id": run["user_id"], "run_id": run["_id"], "listing": run["listing"]},
+                               {"chunk": 1, "posts": 1})
+    return [post for chunk in sorted(chunks, key=lambda c: c["chunk"]) for post in chunk["posts"]]
 
 
 def failures(db: Database, run: dict) -> list[dict]:
-    """The run's media counted failed, with the reason: [{media_id, reason}], in listing order."""
-    docs = _media_docs(db, run, {"media_id": 1, "failed": 1, "reason": 1})
-    return [{"media_id": d["media_id"], "reason": d.get("reason")} for d in docs if d.get("failed")]
+    """The run's media counted failed, with the reason: [{media_id, reason}], first failed first."""
+    docs = db.run_failures.find({"user_id": run["user_id"], "run_id": run["_id"]}, {"_id": 0, "at": 1, "media_id": 1,
+                                                                                   "reason": 1})
+    return [{"media_id": d["media_id"], "reason": d["reason"]} for d in sorted(docs, key=lambda d: d["at"])]
 
 
 def status(db: Database, progress: Progress, run: dict) -> dict:

@@ -147,7 +147,7 @@ def delete_account():
             d.progress.set_state(run["_id"], "cancelled")
             runs.finish(d.db, d.progress, run, "cancelled", reason="The account was deleted.")
     for collection in ("posts", "models", "predictions", "runs", "run_media", "oauth_states", "oidc_states", "identities",
-                       "email_verifications"):
+                       "email_verifications", "run_failures"):
         d.db[collection].delete_many({"user_id": g.user_id})
     d.store.delete_prefix(storage.user_prefix(g.user_id))
     d.sessions.revoke_user(g.user_id)  # last: until here, a retry can finish the job
