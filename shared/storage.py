@@ -42,6 +42,7 @@ class ImageStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
+    def delete(self, key: str) -> None: ...
     def delete_prefix(self, prefix: str) -> int: ...
 
 
@@ -72,6 +73,10 @@ class LocalImageStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def delete(self, key: str) -> None:
+        """Delete one image; a missing one is not an error."""
+        self._path(key).unlink(missing_ok=True)
 
     def delete_prefix(self, prefix: str) -> int:
         """Delete every image under a `users/{id}/` prefix; returns how many."""
@@ -119,6 +124,9 @@ class S3ImageStore:
             return True
         except ClientError:
             return False
+
+    def delete(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=key)  # S3 answers 204 for a missing key too
 
     def delete_prefix(self, prefix: str) -> int:
         count = 0

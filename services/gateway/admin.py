@@ -21,6 +21,8 @@ from flask import Blueprint, g, jsonify, request
 from services.gateway import dead_letters, queues
 from services.gateway.auth import authenticate, deps
 from services.gateway.errors import ApiError
+from services.gateway.openapi import api
+from services.gateway.schemas import AdminDeadLettersQuery, AdminReplay, Error
 from services.gateway.run_status import progress_of
 from shared import topology
 from shared.progress import LIVE_STATES, run_key
@@ -49,6 +51,11 @@ def admin_only(view):
             raise ApiError(403, "forbidden", "This is for Likely's operators (an admin account) only.")
         return view(*args, **kwargs)
     return wrapper
+
+
+# For the spec (openapi.py): admin_only authenticates first (401), then 403 for non-admins.
+ADMIN_ANSWERS = {200: ("the operators' view", {"type": "object"}),
+                 403: ("not an admin account (forbidden)", Error)}
 
 
 def live_runs(db, redis, at: datetime) -> list[dict]:
@@ -82,6 +89,7 @@ def live_runs(db, redis, at: datetime) -> list[dict]:
 
 @bp.get("/api/v1/admin/overview")
 @admin_only
+@api(responses=ADMIN_ANSWERS)
 def overview():
     """What `likely top` shows: runs in progress, queues, labelers, dead letters."""
     d = deps()
@@ -99,6 +107,7 @@ def overview():
 
 @bp.get("/api/v1/admin/dead-letters")
 @admin_only
+@api(query=AdminDeadLettersQuery, responses=ADMIN_ANSWERS)
 def list_dead_letters():
     """The dead letters the janitor recorded, newest first (`limit`, at most 500)."""
     try:
@@ -110,6 +119,9 @@ def list_dead_letters():
 
 @bp.post("/api/v1/admin/dead-letters/replay")
 @admin_only
+@api(body=AdminReplay, responses={**ADMIN_ANSWERS, 404: ("one id asked for, and no such dead letter", Error),
+                                  409: ("one id asked for, and it cannot be replayed", Error),
+                                  503: ("the broker is unavailable (broker_unavailable)", Error)})
 def replay_dead_letters():
     """Publish dead letters to their work queues again: {"ids": [...]} or {"all": true}."""
     body = request.get_json(silent=True) or {}

@@ -6,6 +6,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from functools import wraps
+from typing import ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
@@ -13,7 +14,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
-from services.gateway.errors import ApiError, parse_json
+from services.gateway.errors import ApiError
+from services.gateway.openapi import api
+from services.gateway.schemas import EMAIL_PATTERN, Error, Me, Session, User
 from services.gateway import identities, verification
 from services.gateway.limits import limiter, login_by_account, login_by_address, signup_by_address
 from shared.mail import normal_address
@@ -27,13 +30,19 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Credentials(BaseModel):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     password: str = Field(max_length=1024)
 
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
         return normal_address(v)
+
+
+class SignUp(Credentials):
+    password: str = Field(min_length=8, max_length=1024)
+
+    error_codes: ClassVar[dict] = {("password", "string_too_short"): "password_too_short"}
 
 
 def deps():
@@ -80,10 +89,10 @@ def require_auth(view):
 
 @bp.post("/api/v1/users")
 @signup_by_address()
+@api(auth=False, body=SignUp, limited=True, responses={201: ("signed up", User), 409: ("email_taken", Error)})
 def sign_up():
-    creds = parse_json(Credentials)
-    if len(creds.password) < 8:
-        raise ApiError(400, "password_too_short", "The password must be at least 8 characters long.", field="password")
+    """Sign up with an email and a password (8 characters at least)."""
+    creds = g.body
     user = {"_id": uuid.uuid4().hex, "email": creds.email, "password_hash": _hasher.hash(creds.password),
             "email_verified": False, "created_at": now(), "active_run": None}
     try:
@@ -97,9 +106,11 @@ def sign_up():
 
 
 @bp.post("/api/v1/users/me/verification-email")
+@api(limited=True, responses={  # authenticated first: a request without a session never counts (nor gets 429)
+    202: ("sent", {"type": "object", "required": ["sent_to"], "properties": {"sent_to": {"type": "string"}}}),
+    409: ("already_verified", Error), 503: ("mail_unavailable, or a backing service is down", Error)})
 @limiter.limit("5 per hour", key_func=lambda: "resend:" + _hash_token(request.headers.get("Authorization", "")),
                scope="verification-resend")
-@require_auth
 def resend_verification():
     """Mail a new verification link to the account's address (earlier links stop working)."""
     user = deps().db.users.find_one({"_id": g.user_id}, {"email": 1, "email_verified": 1}) or {}
@@ -113,8 +124,11 @@ def resend_verification():
 @bp.post("/api/v1/sessions")
 @login_by_address()
 @login_by_account()
+@api(auth=False, body=Credentials, limited=True, responses={201: ("logged in", Session),
+                                                           401: ("wrong_credentials", Error)})
 def log_in():
-    creds = parse_json(Credentials)
+    """Log in: a bearer token that expires."""
+    creds = g.body
     user = deps().db.users.find_one({"email": creds.email})
     try:
         if user is None or not user.get("password_hash"):
@@ -127,14 +141,15 @@ def log_in():
 
 
 @bp.delete("/api/v1/sessions")
-@require_auth
+@api(responses={204: ("logged out: the token no longer works", None)})
 def log_out():
+    """Log out: the token stops working."""
     deps().sessions.revoke(g.token_hash)
     return "", 204
 
 
 @bp.delete("/api/v1/users/me")
-@require_auth
+@api(responses={204: ("deleted", None)})
 def delete_account():
     """Delete the account and everything stored for it: posts, images, models, predictions."""
     from shared import runs, storage
@@ -156,8 +171,9 @@ def delete_account():
 
 
 @bp.get("/api/v1/me")
-@require_auth
+@api(responses={200: Me})
 def me():
+    """The logged-in user."""
     user = deps().db.users.find_one({"_id": g.user_id}, {"email": 1, "email_verified": 1}) or {}
     return jsonify({"user_id": g.user_id, "email": user.get("email"), "email_verified": bool(user.get("email_verified")),
                     "identities": identities.linked(deps().db, g.user_id)})

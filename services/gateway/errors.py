@@ -39,7 +39,10 @@ def install(app: Flask) -> None:
             message = "The request is larger than this server accepts."
         if exc.code == 429:
             message = f"Too many attempts ({exc.description}). Wait a moment (see Retry-After) and try again."
-        return error_response(exc.code or 500, code, message)
+        resp = error_response(exc.code or 500, code, message)
+        if exc.code == 405:  # RFC 9110: a 405 names the methods the resource has
+            resp.headers["Allow"] = ", ".join(sorted(exc.valid_methods or []))
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -63,6 +66,25 @@ def is_outage(exc: Exception) -> bool:
                             OperationalError, ConnectionError, TimeoutError))
 
 
+def _invalid(exc: ValidationError, model: type[BaseModel]) -> ApiError:
+    """The first problem as a 400: `invalid_field`, or the code the model names for it
+    (`error_codes = {("password", "string_too_short"): "password_too_short"}`)."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "body"
+    code = getattr(model, "error_codes", {}).get((field, first["type"]), "invalid_field")
+    return ApiError(400, code, f"{field}: {first['msg']}", field=field)
+
+
+def parse_query(model: type[BaseModel]):
+    """The query string validated against `model` (the first value of a repeated name)."""
+    from flask import request
+
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise _invalid(exc, model) from None
+
+
 def parse_json(model: type[BaseModel]):
     """The request's JSON body validated against `model`; a clear 400 otherwise."""
     from flask import request
@@ -77,6 +99,4 @@ def parse_json(model: type[BaseModel]):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ApiError(400, "invalid_field", f"{field}: {first['msg']}", field=field) from None
+        raise _invalid(exc, model) from None

@@ -18,6 +18,8 @@ from flask import Blueprint, jsonify, request
 
 from services.gateway.auth import deps, issue_session
 from services.gateway.errors import ApiError
+from services.gateway.openapi import api
+from services.gateway.schemas import Error, Session
 from shared.runs import now
 
 bp = Blueprint("handover", __name__)
@@ -47,7 +49,10 @@ def hand_over(resp, user_id: str):
 
 
 @bp.post(PATH)
+@api(auth=False, responses={201: ("the session handed over", Session),
+                            401: ("nothing to hand over in this browser (no_handover)", Error)})
 def exchange():
+    """Exchange this browser's one-time log-in handover (an HttpOnly cookie) for a session."""
     code = request.cookies.get(COOKIE, "")
     saved = deps().db.login_handovers.find_one_and_delete({"code_hash": _hash(code)}) if code else None
     if saved is None or saved["expires_at"] <= now():

@@ -7,7 +7,10 @@ import time
 from flask import Blueprint, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from services.gateway import openapi as spec
 from services.gateway.auth import deps
+from services.gateway.openapi import Content, api
+from services.gateway.schemas import Health, Readiness
 from shared.messaging import EDGE_RETRY_POLICY, connect
 
 bp = Blueprint("health", __name__)
@@ -31,12 +34,14 @@ def _observe(response):
 
 
 @bp.get("/healthz")
+@api(auth=False, outage=False, responses={200: ("the process answers", Health)})
 def healthz():
     """Liveness: the process answers."""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
+@api(auth=False, outage=False, responses={200: ("ready", Readiness), 503: ("not ready: a check says which", Readiness)})
 def readyz():
     """Readiness: the broker, Redis and MongoDB all answer."""
     d = deps()
@@ -59,6 +64,7 @@ def _broker_answers(settings) -> None:
 
 
 @bp.get("/metrics")
+@api(auth=False, outage=False, responses={200: ("Prometheus text format", Content(("text/plain",), {"type": "string"}))})
 def metrics():
     """Prometheus metrics (all gunicorn workers, when PROMETHEUS_MULTIPROC_DIR is set)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -88,28 +94,10 @@ def _dead_letter_counts() -> bytes:
 
 
 @bp.get("/openapi.json")
+@api(auth=False, outage=False, responses={200: ("this document (OpenAPI 3.1)", {"type": "object"})})
 def openapi():
-    """The HTTP API, described from the routes themselves."""
-    paths: dict = {}
-    for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(("/api/", "/healthz", "/readyz", "/metrics")):
-            continue
-        view = current_app.view_functions[rule.endpoint]
-        path = rule.rule.replace("<", "{").replace(">", "}")
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            op = {"summary": (view.__doc__ or rule.endpoint).strip().splitlines()[0], "operationId": rule.endpoint}
-            if rule.rule.startswith("/api/") and rule.endpoint not in ("auth.sign_up", "auth.log_in"):
-                op["security"] = [{"bearer": []}]
-            op.update(getattr(view, "openapi", {}))  # a route may describe its parameters and answers
-            paths.setdefault(path, {})[method.lower()] = op
-    return jsonify({
-        "openapi": "3.1.0",
-        "info": {"title": "Likely API", "version": "1.0.0",
-                 "description": "Predicts the likes and comments a photo will get on the user's Instagram."},
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
-                "code": {"type": "string"}, "message": {"type": "string"}}}}}},
-        },
-        "paths": paths,
-    })
+    """The HTTP API, generated from the routes' own request and answer models (openapi.py)."""
+    cached = current_app.extensions.get("likely.openapi")
+    if cached is None:
+        cached = current_app.extensions["likely.openapi"] = spec.spec(current_app)
+    return jsonify(cached)

@@ -1,5 +1,6 @@
 """The shape of GET /api/v1/model's answer, as JSON Schema (2020-12, which OpenAPI 3.1 uses):
-/openapi.json describes the route with it and the e2e tests check real answers against it.
+the route declares it as its 200 answer (`@api` in training.py), so /openapi.json publishes it,
+and the tests check real answers against it.
 "chart" is made by shared/model/chart.py; docs/webapp.md says what the card draws from it."""
 from __future__ import annotations
 
@@ -54,16 +55,5 @@ MODEL = {
         "likes_hidden": {**_INT, "description": "posts left out: their like counts are hidden"},
         "chart": CHART,
         "coefficients": {"type": "object", "description": "with ?coefficients=1: {label: {likes, comments, count}}"},
-    },
-}
-
-#: What /openapi.json adds to the route's operation.
-OPENAPI = {
-    "parameters": [{"name": "coefficients", "in": "query", "required": False, "schema": {"type": "string", "enum": ["1", "true"]},
-                    "description": "add each label's coefficients"}],
-    "responses": {
-        "200": {"description": "the user's newest model", "content": {"application/json": {"schema": MODEL}}},
-        "404": {"description": "no model yet (model_not_trained)",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     },
 }

@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 import uuid
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
-from services.gateway.auth import authenticate, deps, require_auth
+from services.gateway.auth import authenticate, deps
+from services.gateway import uploads
 from services.gateway.errors import ApiError
+from services.gateway.openapi import Content, Form, api
+from services.gateway.schemas import Error, History, HistoryQuery, ImageQuery, PredictionAnswer, PredictQuery
 from shared import storage
 from shared.contracts import InferRequest
-from shared.labeling import ImageRejected, load_image
-from shared.model import KINDS
+from shared.labeling import ImageRejected
 from shared.rpc import RpcTimeout
 from shared.runs import now
 
+log = logging.getLogger(__name__)
 bp = Blueprint("predictions", __name__)
 MAX_IMAGES = 10
 URL_TTL = 3600
@@ -39,54 +43,56 @@ def image_url(prediction: dict) -> str:
     return url_for("predictions.image", prediction_id=prediction["_id"], exp=expires, sig=sig)
 
 
-def _read_images() -> list[tuple[bytes, object]]:
-    files = request.files.getlist("image")
+def _image_fields() -> list:
+    files = request.files.getlist("image")  # a body over LIKELY_MAX_UPLOAD_BYTES: 413 before it is read
     if not files:
         raise ApiError(400, "missing_image", "Send the image as a multipart form field named `image`.")
     if len(files) > MAX_IMAGES:
         raise ApiError(400, "too_many_images", f"Send at most {MAX_IMAGES} images at once.")
-    limit = deps().settings.max_image_bytes
-    out = []
+    return files
+
+
+def _check(files: list) -> list[uploads.Upload]:
+    """Each upload checked from its header, one at a time; no image's bytes kept afterwards."""
+    s = deps().settings
+    limit, max_pixels = s.max_image_bytes, min(uploads.MAX_UPLOAD_PIXELS, s.max_image_pixels)
+    checked = []
     for f in files:
-        data = f.read(limit + 1)
         name = f.filename or "image"
-        if len(data) > limit:
-            raise ApiError(413, "image_too_large", f"{name} is larger than {limit // (1024 * 1024)} MB.")
         try:
-            # A full check (a 1/8-scale JPEG decode still reads every byte); the inferer decodes for itself.
-            intake = load_image(data, max_bytes=limit, max_pixels=deps().settings.max_image_pixels, draft=32)
+            checked.append(uploads.inspect(f.stream.read(limit + 1), max_bytes=limit, max_pixels=max_pixels))
         except ImageRejected as exc:
-            raise ApiError(413 if exc.code == "image_too_large" else 400, exc.code, f"{name}: {exc.message}") from None
-        out.append((data, intake))
-    return out
+            status = 413 if exc.code in ("image_too_large", "too_many_pixels") else 400
+            raise ApiError(status, exc.code, f"{name}: {exc.message}") from None
+    return checked
 
 
-def _view(p: dict) -> dict:
-    return {"id": p["_id"], "created_at": p["created_at"].isoformat(), "image_url": image_url(p),
-            "filename": p.get("filename"), **p["result"]}
-
-
-@bp.post("/api/v1/predictions")
-@require_auth
-def create():
-    """Predict likes and comments for one image, or rank several (multipart `image` fields)."""
+def _store(files: list, checked: list[uploads.Upload], stored: list[tuple[str, str]]) -> None:
+    """Store the checked uploads one at a time, appending (upload id, key) to `stored` once written."""
     d = deps()
-    kind = request.args.get("model")
-    if kind is not None and kind not in KINDS:
-        raise ApiError(400, "unknown_model_kind", f"model must be one of {', '.join(KINDS)}.")
-    images = _read_images()
-    if d.db.models.count_documents({"user_id": g.user_id}, limit=1) == 0:
-        raise ApiError(409, "model_not_trained", "You have no model yet: connect Instagram and train one.")
-    names = [f.filename for f in request.files.getlist("image")]
-    stored = []
-    for data, intake in images:
+    for f, upload in zip(files, checked):
+        f.stream.seek(0)
         upload_id = uuid.uuid4().hex
-        key = storage.upload_key(g.user_id, upload_id, intake.ext)
-        d.store.put(key, data, f"image/{intake.format.lower()}")
-        stored.append((upload_id, key, intake.sha256))
+        key = storage.upload_key(g.user_id, upload_id, upload.ext)
+        d.store.put(key, f.stream.read(), upload.mimetype)
+        stored.append((upload_id, key))
+
+
+def _discard(stored: list[tuple[str, str]]) -> None:
+    """A prediction that failed leaves none of its uploads behind."""
+    for _, key in stored:
+        try:
+            deps().store.delete(key)
+        except Exception:  # noqa: BLE001 - the request's own error is the one to answer
+            log.warning("could not delete the upload %s of a failed prediction", key, exc_info=True)
+
+
+def _predict(stored: list[tuple[str, str]], checked: list[uploads.Upload], names: list, kind: str | None) -> list[dict]:
+    """Ask the inferer about every stored upload; the prediction documents, once all answered."""
+    d = deps()
     timeout = d.settings.rpc_timeout
-    requests_ = [InferRequest(user_id=g.user_id, image_key=key, sha256=sha, model_kind=kind,
-                              deadline=time.time() + timeout) for _, key, sha in stored]
+    requests_ = [InferRequest(user_id=g.user_id, image_key=key, sha256=up.sha256, model_kind=kind,
+                              deadline=time.time() + timeout) for (_, key), up in zip(stored, checked)]
     try:
         replies = d.rpc.call_many(requests_, timeout)
     except RpcTimeout as exc:
@@ -96,8 +102,50 @@ def create():
             raise ApiError(_STATUS.get(reply.error_code or "", 400), reply.error_code or "inference_failed",
                            reply.error_message or "The image could not be analysed.")
     docs = [{"_id": upload_id, "user_id": g.user_id, "image_key": key, "filename": name, "result": reply.result,
-             "created_at": now()} for (upload_id, key, _), reply, name in zip(stored, replies, names)]
+             "created_at": now()} for (upload_id, key), reply, name in zip(stored, replies, names)]
     d.db.predictions.insert_many(docs)
+    return docs
+
+
+def _view(p: dict) -> dict:
+    return {"id": p["_id"], "created_at": p["created_at"].isoformat(), "image_url": image_url(p),
+            "filename": p.get("filename"), **p["result"]}
+
+
+IMAGE_TYPES = tuple(sorted(set(uploads.MIME_TYPES.values())))
+UPLOAD_FORM = Form(
+    # One `image` part per image (up to MAX_IMAGES): OpenAPI describes a repeated part only as an
+    # array, whose items schemathesis would send without a filename (a form field, not a file).
+    fields={"image": {"type": "string", "format": "binary",
+                      "description": f"an image; repeat the field for several (at most {MAX_IMAGES})"}},
+    required=("image",), media_types={"image": ", ".join(IMAGE_TYPES)})
+
+
+@bp.post("/api/v1/predictions")
+@api(query=PredictQuery, body=UPLOAD_FORM, responses={
+    201: ("one image: its prediction; several: {predictions} ranked best first", PredictionAnswer),
+    400: ("not an image we take, or a polyglot, or a bad field: missing_image, too_many_images, not_an_image, "
+          "empty_image, polyglot, corrupt_image, truncated_image, unknown_model_kind, ...", Error),
+    404: ("the upload was gone before the inferer read it (image_not_found)", Error),
+    409: ("no model yet (model_not_trained)", Error),
+    413: ("a body, an image or an image's pixels beyond the limits: payload_too_large, image_too_large, "
+          "too_many_pixels", Error),
+    503: ("the inferer did not answer in time (inferer_unavailable), or a backing service is down", Error)})
+def create():
+    """Predict likes and comments for one image, or rank several (multipart `image` fields)."""
+    d = deps()
+    kind = g.query.model
+    files = _image_fields()
+    checked = _check(files)
+    if d.db.models.count_documents({"user_id": g.user_id}, limit=1) == 0:
+        raise ApiError(409, "model_not_trained", "You have no model yet: connect Instagram and train one.")
+    stored: list[tuple[str, str]] = []
+    try:
+        _store(files, checked, stored)
+        docs = _predict(stored, checked, [f.filename for f in files], kind)
+    except BaseException:  # the inferer refused, failed or did not answer; MongoDB failed
+        _discard(stored)
+        raise
     views = [_view(p) for p in docs]
     if len(views) == 1:
         return jsonify(views[0]), 201
@@ -108,14 +156,10 @@ def create():
 
 
 @bp.get("/api/v1/predictions")
-@require_auth
+@api(query=HistoryQuery, responses={200: History})
 def history():
     """The user's past predictions, newest first (`?page=1&per_page=20`)."""
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-        per_page = min(max(int(request.args.get("per_page", 20)), 1), 100)
-    except ValueError:
-        raise ApiError(400, "invalid_field", "page and per_page must be whole numbers.") from None
+    page, per_page = g.query.page, g.query.per_page
     db = deps().db
     total = db.predictions.count_documents({"user_id": g.user_id})
     items = db.predictions.find({"user_id": g.user_id}, sort=[("created_at", -1)], skip=(page - 1) * per_page,
@@ -124,13 +168,17 @@ def history():
 
 
 @bp.get("/api/v1/predictions/<prediction_id>/image")
+@api(auth="optional", query=ImageQuery, responses={
+    200: ("the uploaded image", Content(IMAGE_TYPES)),
+    401: ("neither a signed URL nor a valid session token", Error),
+    404: ("no such image of this user, or the signed URL is wrong or expired (image_not_found)", Error)})
 def image(prediction_id: str):
     """The uploaded image of a prediction: to its owner (bearer token) or by a signed URL."""
     db = deps().db
     p = db.predictions.find_one({"_id": prediction_id})
-    sig, exp = request.args.get("sig", ""), request.args.get("exp", "")
-    if sig and exp.isdigit():
-        ok = p is not None and int(exp) >= time.time() and hmac.compare_digest(sig, _signature(prediction_id, p["user_id"], int(exp)))
+    sig, exp = g.query.sig, g.query.exp
+    if sig and exp is not None:
+        ok = p is not None and exp >= time.time() and hmac.compare_digest(sig, _signature(prediction_id, p["user_id"], exp))
         if not ok:
             raise ApiError(404, "image_not_found", "No such image (or the link has expired).")
     else:
@@ -142,5 +190,4 @@ def image(prediction_id: str):
     except KeyError:
         raise ApiError(404, "image_not_found", "No such image.") from None
     ext = p["image_key"].rsplit(".", 1)[-1]
-    mime = {"jpg": "image/jpeg", "jpeg": "image/jpeg"}.get(ext, f"image/{ext}")
-    return Response(data, mimetype=mime, headers={"Cache-Control": "private, max-age=3600"})
+    return Response(data, mimetype=uploads.MIME_TYPES.get(ext, "application/octet-stream"), headers={"Cache-Control": "private, max-age=3600"})

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from services.gateway import model_schema
-from services.gateway.auth import deps, require_auth
+from services.gateway.auth import deps
+from services.gateway.openapi import api
+from services.gateway.schemas import Error, ModelQuery, Queued, RunStarted, RunStatus
 from services.gateway.errors import ApiError
 from shared import runs
 from shared.contracts import BuildRequested, TrainRequested
@@ -21,8 +23,10 @@ def _own_run(run_id: str) -> dict:
 
 
 @bp.post("/api/v1/training-runs")
-@require_auth
+@api(responses={202: ("started", RunStarted), 409: ("Instagram not connected, or a run is active (its run_id given)", Error),
+                503: ("the job queue is unavailable (broker_unavailable)", Error)})
 def start():
+    """Start training on the user's Instagram posts."""
     d = deps()
     user = d.db.users.find_one({"_id": g.user_id}, {"instagram": 1})
     if not (user or {}).get("instagram"):
@@ -45,8 +49,10 @@ def start():
 
 
 @bp.get("/api/v1/training-runs/current")
-@require_auth
+@api(responses={200: RunStatus, 304: ("unchanged since the ETag sent in If-None-Match", None),
+                404: ("never trained (run_not_found)", Error)})
 def current():
+    """The user's active run, or else the latest."""
     status = deps().run_status.current(g.user_id)
     if status is None:
         raise ApiError(404, "run_not_found", "You have not trained a model yet.")
@@ -54,8 +60,10 @@ def current():
 
 
 @bp.get("/api/v1/training-runs/<run_id>")
-@require_auth
+@api(responses={200: RunStatus, 304: ("unchanged since the ETag sent in If-None-Match", None),
+                404: ("no such run of this user (run_not_found)", Error)})
 def get_run(run_id: str):
+    """A run's progress."""
     status = deps().run_status.of(run_id, g.user_id)
     if status is None:  # another user's run looks exactly like a missing one
         raise ApiError(404, "run_not_found", "No such training run.")
@@ -73,8 +81,10 @@ def status_answer(status: dict):
 
 
 @bp.post("/api/v1/training-runs/<run_id>/cancel")
-@require_auth
+@api(responses={200: ("cancelled", RunStarted), 404: ("no such run of this user (run_not_found)", Error),
+                409: ("the run has already ended (run_not_active)", Error)})
 def cancel(run_id: str):
+    """Cancel a live run."""
     d = deps()
     run = _own_run(run_id)
     if run["state"] not in LIVE_STATES:
@@ -88,8 +98,10 @@ def cancel(run_id: str):
 
 
 @bp.post("/api/v1/model/rebuild")
-@require_auth
+@api(responses={202: ("queued", Queued), 409: ("no stored posts (no_posts)", Error),
+                503: ("the job queue is unavailable (broker_unavailable)", Error)})
 def rebuild():
+    """Rebuild the model from the stored posts."""
     d = deps()
     if d.db.posts.count_documents({"user_id": g.user_id}, limit=1) == 0:
         raise ApiError(409, "no_posts", "There are no stored posts to build a model from: train first.")
@@ -119,7 +131,8 @@ def model_summary(model: dict, with_coefficients: bool) -> dict:
 
 
 @bp.get("/api/v1/model")
-@require_auth
+@api(query=ModelQuery, responses={200: ("the user's newest model", model_schema.MODEL),
+                                  404: ("no model yet (model_not_trained)", Error)})
 def get_model():
     """The user's newest model: its facts, backtest and the data of its accuracy chart ("chart")."""
     model = deps().db.models.find_one({"user_id": g.user_id}, sort=[("version", -1)])
@@ -127,5 +140,3 @@ def get_model():
         raise ApiError(404, "model_not_trained", "You have no model yet: connect Instagram and train one.")
     return jsonify(model_summary(model, request.args.get("coefficients") in ("1", "true")))
 
-
-get_model.openapi = model_schema.OPENAPI

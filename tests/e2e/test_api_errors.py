@@ -100,7 +100,7 @@ def test_state_errors(client, stack):
     assert error_of(call(stack, "GET", "/api/v1/training-runs/current", t), 404) == "run_not_found"
     assert error_of(call(stack, "GET", "/api/v1/model", t), 404) == "model_not_trained"
     assert error_of(call(stack, "POST", "/api/v1/model/rebuild", t), 409) == "no_posts"
-    assert error_of(call(stack, "POST", "/api/v1/instagram", t, json={"code": "c", "state": "forged"}), 400) == "invalid_state"
+    assert error_of(call(stack, "POST", "/api/v1/instagram", t, json={"code": "c", "state": "forged"}), 409) == "invalid_state"
     assert error_of(call(stack, "POST", "/api/v1/instagram", t, json={"code": "", "state": "s"}), 400) == "invalid_field"
     assert call(stack, "GET", "/api/v1/instagram", t).json() == {"connected": False, "username": None, "valid": False, "expires_at": None}
 

@@ -29,6 +29,16 @@ def trained(stack, sandbox):
     return client
 
 
+def uploads_of(client) -> list:
+    """The user's files in the image store's uploads folder."""
+    from pathlib import Path
+
+    from shared.settings import load
+
+    folder = Path(load().image_dir) / "users" / client.request("GET", "/api/v1/me")["user_id"] / "uploads"
+    return sorted(folder.glob("*")) if folder.exists() else []
+
+
 def predict(client, *images, model=None):
     files = [("image", (name, data, "image/jpeg")) for name, data in images]
     path = "/api/v1/predictions" + (f"?model={model}" if model else "")
@@ -99,15 +109,15 @@ def test_another_user_never_reaches_my_uploads_or_predictions(trained, make_clie
 
 
 @pytest.mark.parametrize("data,code,status", [
-    (b"hello, this is text", "not_an_image", 400),
-    (photo("cat")[:2000], "truncated_image", 400),
+    (b"hello, this is text", "not_an_image", 400),  # refused by the gateway from the header
+    (photo("cat")[:2000], "truncated_image", 400),  # a good header: refused by the inferer, which decodes it
 ])
 def test_bad_uploads_are_refused_and_nothing_is_kept(trained, data, code, status):
-    before = trained.request("GET", "/api/v1/predictions")["total"]
+    before = trained.request("GET", "/api/v1/predictions")["total"], uploads_of(trained)
     with pytest.raises(ApiError) as err:
-        predict(trained, ("bad.jpg", data))
+        predict(trained, ("good.jpg", photo("cat")), ("bad.jpg", data))
     assert (err.value.status, err.value.code) == (status, code)
-    assert trained.request("GET", "/api/v1/predictions")["total"] == before
+    assert (trained.request("GET", "/api/v1/predictions")["total"], uploads_of(trained)) == before
 
 
 def test_upload_errors(trained, client):
@@ -127,6 +137,7 @@ def test_upload_errors(trained, client):
 
 def test_an_unresponsive_inferer_gives_503_within_the_timeout(trained, stack):
     inferer = stack.procs["inferer-1"]
+    before = uploads_of(trained)
     inferer.send_signal(signal.SIGSTOP)
     try:
         started = time.monotonic()
@@ -134,6 +145,7 @@ def test_an_unresponsive_inferer_gives_503_within_the_timeout(trained, stack):
             predict(trained, ("cat.jpg", photo("cat")))
         assert err.value.status == 503 and err.value.code == "inferer_unavailable"
         assert time.monotonic() - started < 8
+        assert uploads_of(trained) == before  # a failed prediction leaves no upload behind
     finally:
         inferer.send_signal(signal.SIGCONT)
     # the stale request is dropped by the inferer; the next one gets its own answer

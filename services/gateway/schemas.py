@@ -1,0 +1,151 @@
+"""The shapes of the API's answers (and the query strings it reads), as pydantic models:
+/openapi.json is generated from them (services/gateway/openapi.py), so the spec says what the
+routes answer. Request bodies are the models next to their routes (auth.py, instagram_api.py)."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.model import KINDS
+from shared.progress import LIVE_STATES
+
+
+class _Open(BaseModel):
+    """An answer that may carry more than these fields (newer fields, error details)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+#: What the API takes as an email address (shared/mail.py normal_address takes a little more). The
+#: characters Python counts as space beyond JSON Schema's `\s` (ECMA-262) are spelt out.
+_CHAR = r"[^@\s\u001c-\u001f\u0085"
+EMAIL_PATTERN = rf"^{_CHAR}]+@{_CHAR}.]+(\.{_CHAR}.]+)+$"
+
+
+class ErrorDetail(_Open):
+    code: str = Field(description="snake_case, stable: what went wrong")
+    message: str = Field(description="in words, for people")
+
+
+class Error(BaseModel):
+    error: ErrorDetail
+
+
+class User(_Open):
+    user_id: str
+    email: str
+
+
+class Me(_Open):
+    user_id: str
+    email: Optional[str]
+
+
+class Session(BaseModel):
+    token: str = Field(description="send as `Authorization: Bearer <token>`")
+    expires_at: str = Field(description="ISO-8601")
+    user_id: str
+
+
+class Authorize(BaseModel):
+    url: str = Field(description="Instagram's authorization page, to open in the browser")
+    state: str
+
+
+class InstagramStatus(BaseModel):
+    connected: bool
+    username: Optional[str]
+    valid: bool
+    expires_at: Optional[str]
+
+
+RUN_STATES = (*sorted(LIVE_STATES), "done", "cancelled", "failed")
+
+
+class RunStarted(BaseModel):
+    run_id: str
+    state: Literal[RUN_STATES]  # type: ignore[valid-type]
+
+
+class RunStatus(RunStarted):
+    total: int
+    done: int
+    failed: int
+    started_at: Optional[str]
+    finished_at: Optional[str]
+    reason: Optional[str] = Field(description="why the run failed or ended early")
+    likes_hidden: Optional[int] = Field(description="posts left out because their likes are hidden")
+
+
+class Queued(BaseModel):
+    request_id: str
+    state: Literal["queued"]
+
+
+class Prediction(_Open):
+    id: str
+    created_at: str
+    image_url: str = Field(description="a signed URL of the uploaded image, valid for an hour")
+    filename: Optional[str]
+    likes: Optional[float]
+    comments: Optional[float]
+    model_version: int
+    model_kind: str
+    labels: list[dict] = Field(description="{name, confidence, matched, likes, comments, parents}")
+    rank: Optional[int] = Field(default=None, description="several images: 1 for the most liked")
+
+
+class Ranked(BaseModel):
+    predictions: list[Prediction] = Field(description="best first")
+
+
+class History(BaseModel):
+    predictions: list[Prediction]
+    page: int
+    per_page: int
+    total: int
+
+
+#: POST /api/v1/predictions answers one prediction for one image, the ranking for several.
+PredictionAnswer = Union[Prediction, Ranked]
+
+
+class ModelQuery(BaseModel):
+    coefficients: Optional[Literal["1", "true", "0", "false"]] = Field(
+        default=None, description="1 or true: add each label's coefficients")
+
+
+class HistoryQuery(BaseModel):
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class PredictQuery(BaseModel):
+    model: Optional[Literal[KINDS]] = Field(  # type: ignore[valid-type]
+        default=None, description="the model kind to ask (default: the one the model selected)")
+
+    error_codes: ClassVar[dict] = {("model", "literal_error"): "unknown_model_kind"}
+
+
+class ImageQuery(BaseModel):
+    sig: Optional[str] = Field(default=None, max_length=64, description="the signed URL's signature")
+    exp: Optional[int] = Field(default=None, ge=0, description="the signed URL's expiry, Unix time")
+
+
+class AdminDeadLettersQuery(BaseModel):
+    limit: int = Field(default=50, description="how many, newest first (1 to 500)")
+
+
+class AdminReplay(BaseModel):
+    ids: Optional[list[str]] = Field(default=None, description="the dead letters to replay")
+    all: Optional[bool] = Field(default=None, description="true: every one still waiting")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, str] = Field(description="mongodb, redis, rabbitmq: ok or why not")
