@@ -79,35 +79,13 @@ def wrk(url: str, args, headers: dict[str, str], pgid: int) -> dict:
     return out
 
 
-def live_run(mongo, progress, user_id: str, total: int = 1000, done: int = 400) -> str:
-    """A run in `running` as the ingestor leaves it (its posts listed in run_media), some counted."""
-    from datetime import datetime, timezone
-
-    from shared import runs
-
-    run = runs.create(mongo, progress, user_id)
-    media = [{"run_id": run["_id"], "user_id": user_id, "media_id": f"m{i}", "media_url": f"https://example.com/{i}.jpg",
-              "timestamp": datetime.now(timezone.utc), "caption": "a caption of a usual length " * 3,
-              "permalink": f"https://www.instagram.com/p/{i}/", "media_type": "IMAGE", "likes": i, "comments": 1}
-             for i in range(total)]
-    listing = runs.store_media(mongo, run, media)
-    runs.transition(mongo, run["_id"], "running", ("listing",), total=total, listing=listing, likes_hidden=0)
-    progress.set_running(run["_id"], user_id, total)
-    for i in range(done):
-        progress.record(run["_id"], f"m{i}", "done")
-    return run["_id"]
-
-
 def finished_run(mongo, progress, user_id: str) -> str:
     from shared import runs
+    from tests.support.runs import live_run
 
-    run = runs.create(mongo, progress, user_id)
-    runs.transition(mongo, run["_id"], "running", ("listing",), total=10, likes_hidden=0)
-    progress.set_running(run["_id"], user_id, 10)
-    for i in range(10):
-        progress.record(run["_id"], f"m{i}", "done")
-    runs.finish(mongo, progress, run, "done", expected=("running", "building"))
-    return run["_id"]
+    run_id = live_run(mongo, progress, user_id, total=10, counted=10)
+    runs.finish(mongo, progress, mongo.runs.find_one({"_id": run_id}), "done", expected=("running", "building"))
+    return run_id
 
 
 def session_check_us(mongo, redis, token_hash: str, n: int = 2000) -> dict:
@@ -138,13 +116,14 @@ def main(argv=None) -> int:
     import requests
 
     from shared import progress as progressmod
+    from tests.support.runs import live_run
 
     with _harness.namespace(TMP) as (settings, mongo):
         progress = progressmod.Progress(progressmod.connect(settings.redis_url))
         gw = _harness.stack(TMP, settings, "http://127.0.0.1:9", gateway_only=True)
         try:
             live, done = _harness.new_user(gw.gateway_url), _harness.new_user(gw.gateway_url)
-            live_run(mongo, progress, _user_id(live))
+            live_run(mongo, progress, _user_id(live), total=1000, counted=400)
             finished_run(mongo, progress, _user_id(done))
             url = gw.gateway_url + "/api/v1/training-runs/current"
             etag = requests.get(url, headers={"Authorization": f"Bearer {live.token}"}, timeout=10).headers.get("ETag", '"none"')

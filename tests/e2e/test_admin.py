@@ -12,6 +12,7 @@ from shared.contracts import BuildRequested
 from tests.conftest import new_email
 from tests.e2e.admin_fixtures import admin, admin_gateway, dead_letter, eventually, sink  # noqa: F401
 from tests.e2e.conftest import PASSWORD
+from tests.support.runs import live_run
 
 ROUTES = [("GET", "/api/v1/admin/overview", None), ("GET", "/api/v1/admin/dead-letters", None),
           ("POST", "/api/v1/admin/dead-letters/replay", {"all": True})]
@@ -30,27 +31,9 @@ def test_only_a_listed_verified_account_may_use_it(admin, admin_gateway):  # noq
     assert admin.admin_overview()["runs"] is not None
 
 
-def live_run(mongo_db, progress, user_id: str, total: int, counted: int) -> str:
-    """A run in `running` as the ingestor leaves it, `counted` of its posts counted by labelers."""
-    import time
-
-    from shared import runs
-
-    run = runs.create(mongo_db, progress, user_id)
-    posts = [{"run_id": run["_id"], "user_id": user_id, "media_id": f"m{i}", "media_url": f"http://127.0.0.1:9/{i}.jpg"}
-             for i in range(total)]
-    listing = runs.store_media(mongo_db, run, posts)
-    runs.transition(mongo_db, run["_id"], "running", ("listing",), total=total, listing=listing)
-    progress.set_running(run["_id"], user_id, total)
-    for i in range(counted):
-        progress.record(run["_id"], f"m{i}", "done" if i % 5 else "failed")
-        time.sleep(0.02)
-    return run["_id"]
-
-
 def test_the_admin_sees_a_live_run_with_its_rate_and_eta(admin, client, mongo_db, progress):  # noqa: F811
     user_id = client.request("GET", "/api/v1/me")["user_id"]
-    run_id = live_run(mongo_db, progress, user_id, total=50, counted=20)
+    run_id = live_run(mongo_db, progress, user_id, total=50, counted=20, pause=0.02)
     row = next(r for r in admin.admin_overview()["runs"] if r["run_id"] == run_id)
     assert (row["state"], row["done"], row["failed"], row["total"], row["email"]) == ("running", 16, 4, 50, client.email)
     # posts/s: the posts counted over the time from the move to `running` to the last count

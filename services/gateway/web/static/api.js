@@ -44,7 +44,10 @@ const Likely = (() => {
     else if (form !== undefined) body = form;
     let resp;
     try {
-      resp = await fetch(path, { method, headers, body, cache: "no-store" });
+      // A run's status carries an ETag: the browser keeps it and asks again with If-None-Match,
+      // answered 304 while the run has not moved. Nothing else of the API is kept.
+      const cache = method === "GET" && path.startsWith("/api/v1/training-runs/") ? "no-cache" : "no-store";
+      resp = await fetch(path, { method, headers, body, cache });
     } catch (e) {
       throw new ApiError(0, "network", "Likely cannot be reached right now. Check your connection and try again.");
     }
