@@ -24,7 +24,6 @@ COPY shared ./shared
 COPY services ./services
 COPY sandbox ./sandbox
 COPY scripts ./scripts
-COPY deploy/amqp_probe.py ./deploy/amqp_probe.py
 RUN pip install --no-cache-dir -e .
 COPY --from=assets /app/var /app/var
 ENV LIKELY_DATA_DIR=/app/var PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import jsonschema
 import pytest
@@ -18,6 +19,8 @@ SERVICES = COMPOSE["services"]
 VALIDATOR = jsonschema.Draft7Validator(json.loads((SCHEMAS / "compose-spec.json").read_text()))
 SETTINGS = {env for env, _, _ in settings_mod.documented()}
 INFRASTRUCTURE = {"rabbitmq", "redis", "mongo", "s3"}
+WORKERS = [name for name in long_running_services() if name != "gateway"]
+PROMETHEUS = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
 
 
 def errors(document) -> list[str]:
@@ -66,16 +69,21 @@ def test_every_service_has_a_healthcheck_and_waits_for_healthy_dependencies():
         assert set(SERVICES[name]["depends_on"]) >= INFRASTRUCTURE, name
 
 
-def test_workers_scale_freely():
-    """`docker compose up --scale labeler=4`: no fixed name, no host port, nothing per replica."""
-    for name in long_running_services():
-        if name == "gateway":
-            continue
+def metrics_port(service: str) -> int:
+    return int(SERVICES[service]["environment"]["LIKELY_METRICS_PORT"])
+
+
+def test_workers_scale_freely_and_serve_their_health_and_metrics():
+    """`docker compose up --scale labeler=4`: no fixed name, no host port, nothing per replica;
+    each replica serves /metrics and /healthz on the same port of its own container."""
+    for name in WORKERS:
         svc = SERVICES[name]
         assert "container_name" not in svc and "ports" not in svc, f"{name} would not scale"
-        assert svc["healthcheck"]["test"] == ["CMD", "python", "/app/deploy/amqp_probe.py", "--pid", "1"]
-        assert "init" not in svc  # the probe reads PID 1: the worker itself
+        port = metrics_port(name)
+        assert port > 0 and svc["environment"]["LIKELY_METRICS_HOST"] == "0.0.0.0", name  # reachable
+        assert svc["healthcheck"]["test"] == ["CMD", "curl", "-fsS", f"http://127.0.0.1:{port}/healthz"], name
     assert SERVICES["labeler"]["deploy"]["replicas"] >= 2
+    assert "LIKELY_METRICS_PORT" not in SERVICES["gateway"]["environment"]  # it serves /metrics on its own port
 
 
 def test_services_are_configured_with_known_settings_pointing_at_the_containers():
@@ -89,13 +97,52 @@ def test_services_are_configured_with_known_settings_pointing_at_the_containers(
     assert SERVICES["gateway"]["environment"]["LIKELY_GATEWAY_HOST"] == "0.0.0.0"
 
 
-def test_prometheus_scrapes_what_exists_and_grafana_is_provisioned():
-    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
-    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
-    assert targets == {"gateway:8000", "rabbitmq:15692"}
+def test_prometheus_scrapes_the_gateway_rabbitmq_and_every_replica_of_every_worker():
+    jobs = PROMETHEUS["scrape_configs"]
+    static = {t for job in jobs for sc in job.get("static_configs", []) for t in sc["targets"]}
+    assert static == {"gateway:8000", "rabbitmq:15692"}
+    # Every worker by DNS (all replicas of a service), on the port it serves, and nothing else.
+    dns = [(name, sd["port"]) for job in jobs for sd in job.get("dns_sd_configs", []) for name in sd["names"]]
+    assert sorted(dns) == sorted((name, metrics_port(name)) for name in WORKERS)
+    assert all(sd["type"] == "A" for job in jobs for sd in job.get("dns_sd_configs", []))
+    waits_for = set(SERVICES["prometheus"]["depends_on"])
+    assert waits_for >= {"gateway", "rabbitmq", *WORKERS}
+    queues = [job for job in jobs if job.get("metrics_path") == "/metrics/detailed"]
+    assert queues and "queue_coarse_metrics" in queues[0]["params"]["family"]  # per-queue depths
+
+
+def test_the_local_prometheus_reads_the_targets_the_stack_writes():
+    local = yaml.safe_load((ROOT / "deploy" / "prometheus" / "local.yml").read_text())
+    (files,) = [sd["files"] for job in local["scrape_configs"] for sd in job.get("file_sd_configs", [])]
+    written = re.search(r'"\$RUN/(prometheus-targets\.json)"', (ROOT / "scripts" / "stack.sh").read_text())
+    run_dir = re.search(r'^RUN="\$VAR/(.+)"$', (ROOT / "scripts" / "stack.sh").read_text(), re.M).group(1)
+    assert written and files == [f"../../var/{run_dir}/{written.group(1)}"]
+
+
+SAMPLE_SUFFIXES = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"], "gauge": [""]}
+
+
+def test_grafana_is_provisioned_with_a_dashboard_of_metrics_that_exist():
+    import prometheus_client
+
+    import services.gateway.health
+    import shared.metrics
+
     mounts = {v.split(":")[0] for v in SERVICES["prometheus"]["volumes"] + SERVICES["grafana"]["volumes"] if v.startswith("./")}
     for mount in mounts:
         assert (ROOT / mount).exists(), mount
     dashboard = json.loads((ROOT / "deploy" / "grafana" / "dashboards" / "likely.json").read_text())
+    assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
-    assert "labeler.posts" in exprs and "likely_gateway_requests_total" in exprs
+    ours = set()
+    for module in (shared.metrics, services.gateway.health):
+        for metric in vars(module).values():
+            if isinstance(metric, prometheus_client.metrics.MetricWrapperBase):
+                for family in metric.describe():
+                    ours |= {f"{family.name}{suffix}" for suffix in SAMPLE_SUFFIXES[family.type]}
+    used = set(re.findall(r"\blikely_[a-z_]+", exprs))
+    assert used <= ours, f"not exported by any service: {sorted(used - ours)}"
+    for needed in ("likely_messages_handled_total", "likely_message_handling_seconds_bucket",
+                   "likely_messages_dead_lettered_total", "rabbitmq_detailed_queue_messages"):
+        assert needed in exprs, needed
+    assert "labeler.posts" in exprs and '.+\\\\.dead' in exprs

@@ -137,7 +137,6 @@ def test_probes_limits_security_and_termination(overlay):
     s = settings_mod.load()
     dockerfile = (ROOT / "Dockerfile").read_text()
     uid = int(re.search(r"^USER (\d+)$", dockerfile, re.M).group(1))
-    assert "COPY deploy/amqp_probe.py" in dockerfile
     minimum_grace = {  # what the longest message (or request) of each takes, at most
         "gateway": 5 + 10,  # preStop sleep + gunicorn --graceful-timeout
         "labeler": s.download_timeout + 5, "inferer": s.rpc_timeout, "builder": 30, "ingestor": 60, "janitor": 10,
@@ -159,9 +158,36 @@ def test_probes_limits_security_and_termination(overlay):
         if name == "gateway":
             assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
-        else:  # no HTTP port yet: the broker-connection probe
+        else:  # the worker's own /healthz: 200 while its consumer is connected (shared/metrics.py)
             for probe in ("livenessProbe", "readinessProbe"):
-                assert c[probe]["exec"]["command"] == ["python", "/app/deploy/amqp_probe.py"], f"{name} {probe}"
+                assert c[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}, f"{name} {probe}"
+        assert c["livenessProbe"].get("initialDelaySeconds", 0) >= 5, name  # time to start before a kill
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_worker_exposes_its_metrics_port_to_prometheus(overlay):
+    objects = render(overlay)
+    (configmap,) = [c for n, c in of_kind(objects, "ConfigMap").items() if n.startswith("likely-settings-")]
+    port = int(configmap["data"]["LIKELY_METRICS_PORT"])
+    assert port > 0 and configmap["data"]["LIKELY_METRICS_HOST"] == "0.0.0.0"  # reachable from outside the pod
+    workers = {n: d for n, d in ours(objects).items() if n != "gateway"}
+    assert sorted(workers) == [n for n in long_running_services() if n != "gateway"]
+    for name, deployment in {**workers, "gateway": ours(objects)["gateway"]}.items():
+        c = app(deployment)
+        (served,) = [p for p in c["ports"] if p["name"] == ("http" if name == "gateway" else "metrics")]
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/path"] == "/metrics"
+        assert int(annotations["prometheus.io/port"]) == served["containerPort"], name
+        if name != "gateway":
+            assert served["containerPort"] == port, name
+    # Prometheus (namespace `monitoring`) may reach that port on every worker pod.
+    allowed = [p["spec"] for p in of_kind(objects, "NetworkPolicy").values()
+               if any(src.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                      == "monitoring" and {"port": port, "protocol": "TCP"} in rule.get("ports", [])
+                      for rule in p["spec"].get("ingress", []) for src in rule.get("from", []))]
+    assert [spec["podSelector"] for spec in allowed] == [{"matchLabels": {"app.kubernetes.io/component": "worker"}}]
+    for deployment in workers.values():
+        assert deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"] == "worker"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

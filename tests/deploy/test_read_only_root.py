@@ -1,6 +1,7 @@
 """What the pods promise, run for real: every long-running service starts and serves with the
 root filesystem read-only and only a /tmp and <data dir>/run writable (the emptyDirs of
-deploy/k8s; HOME is that /tmp, as in the Dockerfile), passes its probe, and leaves on SIGTERM well
+deploy/k8s; HOME is that /tmp, as in the Dockerfile), passes its probe (the gateway's /readyz, each
+worker's /healthz on a metrics port of its own), and leaves on SIGTERM well
 within the grace period its Deployment gives it. Each service runs in a private mount
 namespace (unshare), against the real broker, Redis and MongoDB-wire server."""
 from __future__ import annotations
@@ -18,6 +19,7 @@ import requests
 
 from shared.settings import load
 from tests.conftest import free_port
+from tests.support.ports import listen_port
 from tests.deploy.manifests import ROOT, long_running_services, of_kind, render
 
 pytestmark = [
@@ -34,9 +36,12 @@ READ_ONLY = ('mount --bind "$SCRATCH" "$SCRATCH" && mount --bind "$REPO" "$REPO"
 WRITE_ERRORS = ("Read-only file system", "Errno 30", "PermissionError", "Permission denied")
 
 
-def probe(pid: int, env: dict) -> bool:
-    return subprocess.run([sys.executable, str(ROOT / "deploy" / "amqp_probe.py"), "--pid", str(pid)],
-                          env=env, capture_output=True, timeout=30).returncode == 0
+def answers(url: str) -> bool:
+    """The probe of deploy/k8s, over HTTP: 200 (a worker's /healthz: its consumer is connected)."""
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:  # not listening yet, or busy starting
+        return False
 
 
 def test_every_service_runs_on_a_read_only_root_and_stops_on_sigterm(vhost, tmp_path):
@@ -52,26 +57,22 @@ def test_every_service_runs_on_a_read_only_root_and_stops_on_sigterm(vhost, tmp_
     grace = {n: d["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
              for n, d in of_kind(render("production"), "Deployment").items()}
     procs: dict[str, subprocess.Popen] = {}
+    health = {"gateway": f"http://127.0.0.1:{port}/readyz"}
     try:
         for name in long_running_services():
             log = open(tmp_path / f"{name}.log", "wb")  # opened here, outside the namespace
+            metrics_port = 0 if name == "gateway" else listen_port()  # each worker its own, as on one host
+            health.setdefault(name, f"http://127.0.0.1:{metrics_port}/healthz")
             procs[name] = subprocess.Popen(
                 ["unshare", "--mount", "--propagation", "private", "sh", "-c", READ_ONLY, "sh",
                  sys.executable, "-m", f"services.{name}"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=ROOT, env={**env, "LIKELY_METRICS_PORT": str(metrics_port)}, stdout=log, stderr=subprocess.STDOUT)
         waiting, deadline = set(procs), time.monotonic() + 90
         while waiting and time.monotonic() < deadline:
             for name in sorted(waiting):
                 proc = procs[name]
                 assert proc.poll() is None, f"{name} died: {(tmp_path / f'{name}.log').read_text()[-2000:]}"
-                if name == "gateway":
-                    try:
-                        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-                    except requests.RequestException:  # not listening yet, or busy starting
-                        ready = False
-                else:
-                    ready = probe(proc.pid, env)  # exec: sh → python keeps the pid
-                if ready:
+                if answers(health[name]):
                     waiting.discard(name)
             time.sleep(0.5)
         assert not waiting, f"not ready within 90 s: {sorted(waiting)}"

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared import logs, messaging, topology
 from shared.contracts import BuildRequested
 from tests.conftest import free_port
+from tests.support.ports import listen_port
 
 ROOT = Path(__file__).resolve().parents[3]
 QUEUE = topology.BUILDER_BUILD.name
@@ -46,7 +47,7 @@ messaging.run_worker(topology.BUILDER_BUILD, handler, name="test-worker")
 
 class WorkerProcess:
     def __init__(self, amqp_url: str, log_path: Path, **env):
-        self.port = free_port()
+        self.port = listen_port()
         self.log_path = log_path
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log_path, "wb")
@@ -167,3 +168,25 @@ def test_healthz_is_503_while_the_broker_cannot_be_reached(worker):
     assert answer.status_code == 503 and answer.json()["consumer"] == "disconnected"
     assert counter(w.samples(), "likely_consumer_connected", queue=QUEUE) == 0
     assert w.get("/nothing").status_code == 404
+
+
+def test_rabbitmq_exports_the_depth_of_work_and_dead_letter_queues(vhost):
+    """scripts/infra.sh enables the rabbitmq_prometheus plugin: per-queue depths on :15692."""
+    dead = topology.dead_queue_of(topology.BUILDER_BUILD).name
+    with Connection(vhost) as conn:
+        topology.declare_all(conn.channel())
+        producer = conn.Producer()
+        for _ in range(3):
+            producer.publish(b"{}", exchange="", routing_key=dead)
+        producer.publish(b"{}", exchange="", routing_key=QUEUE)
+    name = vhost.rsplit("/", 1)[1]
+
+    def depths():
+        text = requests.get("http://127.0.0.1:15692/metrics/detailed", timeout=10,
+                            params={"vhost": name, "family": "queue_coarse_metrics"}).text
+        found = {s.labels["queue"]: s.value for family in text_string_to_metric_families(text)
+                 for s in family.samples if s.name == "rabbitmq_detailed_queue_messages"}
+        return found if found.get(dead) == 3 and found.get(QUEUE) == 1 else None
+
+    found = wait_for(depths, "the broker's metrics to show the messages")  # refreshed every few seconds
+    assert found[f"{topology.INGESTOR_TRAIN.name}.dead"] == 0
