@@ -30,10 +30,11 @@ class Refused(Exception):
         self.code = code
 
 
-def account_for(db: Database, provider: str, sub: str, email: str, *, email_verified: bool,
+def account_for(db: Database, provider: str, sub: str, email: str | None, *, email_verified: bool,
                 linking_user_id: str | None = None) -> str:
     """The id of the account this identity logs into (linking or creating one as the rules
-    allow), or Refused. `email_verified`: the provider vouches for `email`."""
+    allow), or Refused. `email_verified`: the provider vouches for `email`; `email` None: the
+    provider gave no usable address (enough for a known identity or the owner's own link)."""
     identity = db.identities.find_one({"provider": provider, "sub": sub})
     if linking_user_id:
         if identity is not None and identity["user_id"] != linking_user_id:
@@ -44,6 +45,8 @@ def account_for(db: Database, provider: str, sub: str, email: str, *, email_veri
     legacy = db.users.find_one({f"oidc.{provider}": sub}, {"_id": 1})  # accounts from before `identities`
     if legacy is not None:
         return _link(db, provider, sub, email, legacy["_id"])
+    if email is None:
+        raise Refused("no_email", f"{provider} gave no verified address for a new identity")
     user = db.users.find_one({"email": email})
     if user is None:
         user_id = uuid.uuid4().hex
@@ -60,7 +63,7 @@ def account_for(db: Database, provider: str, sub: str, email: str, *, email_veri
     return _link(db, provider, sub, email, user["_id"])
 
 
-def _link(db: Database, provider: str, sub: str, email: str, user_id: str) -> str:
+def _link(db: Database, provider: str, sub: str, email: str | None, user_id: str) -> str:
     try:
         db.identities.insert_one({"_id": uuid.uuid4().hex, "provider": provider, "sub": sub, "user_id": user_id,
                                   "email": email, "linked_at": now()})

@@ -245,7 +245,10 @@ def _log_in(p: Provider, link_user_id: str | None) -> str:
             raise Failure("provider", f"userinfo: {type(exc).__name__}") from None
         if info.get("sub") == claims["sub"]:
             claims = {**claims, "email": info.get("email"), "email_verified": info.get("email_verified")}
-    email, verified = email_of(p, claims)
+    try:
+        email, verified = email_of(p, claims)
+    except Failure:  # enough for an identity already linked, or linked now by its logged-in owner
+        email, verified = None, False
     try:
         return identities.account_for(deps().db, p.name, str(claims["sub"]), email, email_verified=verified,
                                       linking_user_id=link_user_id)

@@ -78,3 +78,36 @@ def test_a_denied_or_replayed_callback_logs_nobody_in(page, oidc_gateway):
     page.goto(f"{base}/auth/oidc/mockid/callback?code=forged&state=unknown")
     page.wait_for_url(re.compile(r".*/login\?oidc_error=expired"))
     assert page.evaluate("sessionStorage.getItem('likely.session')") is None
+
+
+def test_an_unverified_account_sees_the_banner_and_its_owner_links_a_provider(page, oidc_gateway, provider):
+    """The home page's account notices (account.js): verify-your-email with a resend button, and
+    "Link Mock ID", after which that provider logs into this password account though its email
+    was never verified (the owner linked it, logged in)."""
+    from tests.e2e.browser.conftest import sign_up
+
+    base = oidc_gateway.gateway_url
+    email = sign_up(page, base)
+    banner = page.locator("#verify-banner")
+    banner.get_by_text("open the link Likely sent you").wait_for()
+    assert page.locator("#user-email").text_content() == email
+    banner.get_by_role("button", name="Send the link again").click()
+    banner.get_by_text("A new link is on its way").wait_for()
+    shoot(page, "15-verify-email-banner")
+    mine = LikelyClient(base, token=json.loads(page.evaluate("sessionStorage.getItem('likely.session')"))["token"])
+    me = mine.request("GET", "/api/v1/me")
+    page.get_by_role("button", name="Link Mock ID").click()
+    page.get_by_placeholder("sub").fill(sub := f"linked-{me['user_id'][:8]}")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{base}/")
+    page.get_by_text("now linked to your account").wait_for()
+    assert page.locator("#link-providers").count() == 0  # nothing left to link
+    assert [i["provider"] for i in mine.request("GET", "/api/v1/me")["identities"]] == ["mockid"]
+    # the same person, logging in with the provider in a new tab, reaches this account
+    page.evaluate("sessionStorage.clear()")
+    page.goto(f"{base}/login")
+    page.get_by_role("button", name="Log in with Mock ID").click()
+    page.get_by_role("button", name=sub).click()
+    page.wait_for_url(f"{base}/")
+    again = LikelyClient(base, token=json.loads(page.evaluate("sessionStorage.getItem('likely.session')"))["token"])
+    assert again.request("GET", "/api/v1/me")["user_id"] == me["user_id"]

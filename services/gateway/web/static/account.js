@@ -43,12 +43,13 @@
   if (!me.email_verified) {
     const box = notice("alert", "alert", "verify-banner");
     const text = document.createElement("span");
-    text.textContent = `Verify your email address: open the link Likely sent to ${me.email}. `;
+    // (the address itself is in the page's header)
+    text.textContent = "Verify your email address: open the link Likely sent you. ";
     const resend = button("Send the link again", async () => {
       resend.disabled = true;
       const resp = await fetch("/api/v1/users/me/verification-email", { method: "POST", headers: auth });
       const body = await resp.json().catch(() => ({}));
-      text.textContent = resp.ok ? `A new link is on its way to ${me.email}. `
+      text.textContent = resp.ok ? "A new link is on its way. "
         : ((body.error && body.error.message) || "The link could not be sent. Try again later.") + " ";
       resend.disabled = resp.status === 429 || resp.ok;
     });
