@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import socket
 import struct
+import threading
 import time
 import zipfile
 import zlib
@@ -183,6 +184,43 @@ def test_a_100_mb_body_is_refused_before_it_is_read(gateway, user, mongo_db):
                 break
             reply += chunk
     assert reply.startswith(b"HTTP/1.1 413") and b"payload_too_large" in reply
+    assert (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id})) == before
+
+
+def test_a_100_mb_body_without_a_length_is_cut_off_at_the_limit(gateway, user, mongo_db):
+    """Chunked: the gateway cannot refuse it from a header, so it reads up to LIKELY_MAX_UPLOAD_BYTES
+    (files spooled to disk, not memory) and answers 413; the sender is cut off there."""
+    user_id, token = user
+    before = (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id}))
+    url = urlparse(gateway.gateway_url)
+    head = (f"POST /api/v1/predictions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    start = b'--b\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n\r\n\xff\xd8'
+    chunk = b"\0" * (1024 * 1024)
+    sent = []
+
+    def send(sock):
+        try:
+            sock.sendall(head + b"%x\r\n%s\r\n" % (len(start), start))
+            for _ in range(100):
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent.append(len(chunk))
+        except OSError:  # the gateway answered and closed: the rest is never sent
+            pass
+
+    with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
+        sender = threading.Thread(target=send, args=(sock,), daemon=True)
+        sender.start()
+        reply = b""
+        while b"payload_too_large" not in reply:
+            data = sock.recv(65536)
+            if not data:
+                break
+            reply += data
+        sock.shutdown(socket.SHUT_RDWR)
+        sender.join(60)
+    assert reply.startswith(b"HTTP/1.1 413") and b"payload_too_large" in reply
+    assert sum(sent) < 100 * len(chunk)  # cut off before the whole 100 MB went
     assert (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id})) == before
 
 
