@@ -167,22 +167,34 @@ def test_a_hostile_upload_is_refused_and_nothing_is_stored(gateway, user, mongo_
     assert (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id})) == before
 
 
+START = b'--b\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n\r\n\xff\xd8'
+
+
+def raw_upload(gateway, token: str, framing: str) -> socket.socket:
+    """A connection with the headers of a prediction request sent; `framing` is its length header."""
+    url = urlparse(gateway.gateway_url)
+    sock = socket.create_connection((url.hostname, url.port), timeout=60)
+    sock.sendall((f"POST /api/v1/predictions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                  f"Content-Type: multipart/form-data; boundary=b\r\n{framing}\r\n\r\n").encode())
+    return sock
+
+
+def read_refusal(sock: socket.socket) -> bytes:
+    reply = b""
+    while b"payload_too_large" not in reply:
+        data = sock.recv(65536)
+        if not data:
+            break
+        reply += data
+    return reply
+
+
 def test_a_100_mb_body_is_refused_before_it_is_read(gateway, user, mongo_db):
     user_id, token = user
     before = (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id}))
-    url = urlparse(gateway.gateway_url)
-    head = (f"POST /api/v1/predictions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-            "Content-Type: multipart/form-data; boundary=b\r\n"
-            f"Content-Length: {100 * 1024 * 1024}\r\n\r\n").encode()
-    start = b'--b\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n\r\n\xff\xd8'
-    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
-        sock.sendall(head + start + b"\0" * 65536)  # 64 KB of the 100 MB: the answer comes before the rest
-        reply = b""
-        while b"payload_too_large" not in reply:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
+    with raw_upload(gateway, token, f"Content-Length: {100 * 1024 * 1024}") as sock:
+        sock.sendall(START + b"\0" * 65536)  # 64 KB of the 100 MB: the answer comes before the rest
+        reply = read_refusal(sock)
     assert reply.startswith(b"HTTP/1.1 413") and b"payload_too_large" in reply
     assert (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id})) == before
 
@@ -192,31 +204,22 @@ def test_a_100_mb_body_without_a_length_is_cut_off_at_the_limit(gateway, user, m
     (files spooled to disk, not memory) and answers 413; the sender is cut off there."""
     user_id, token = user
     before = (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id}))
-    url = urlparse(gateway.gateway_url)
-    head = (f"POST /api/v1/predictions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-            "Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
-    start = b'--b\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n\r\n\xff\xd8'
     chunk = b"\0" * (1024 * 1024)
     sent = []
 
     def send(sock):
         try:
-            sock.sendall(head + b"%x\r\n%s\r\n" % (len(start), start))
+            sock.sendall(b"%x\r\n%s\r\n" % (len(START), START))
             for _ in range(100):
                 sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 sent.append(len(chunk))
         except OSError:  # the gateway answered and closed: the rest is never sent
             pass
 
-    with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
+    with raw_upload(gateway, token, "Transfer-Encoding: chunked") as sock:
         sender = threading.Thread(target=send, args=(sock,), daemon=True)
         sender.start()
-        reply = b""
-        while b"payload_too_large" not in reply:
-            data = sock.recv(65536)
-            if not data:
-                break
-            reply += data
+        reply = read_refusal(sock)
         sock.shutdown(socket.SHUT_RDWR)
         sender.join(60)
     assert reply.startswith(b"HTTP/1.1 413") and b"payload_too_large" in reply
