@@ -107,7 +107,9 @@ def test_state_errors(client, stack):
 
 def test_unknown_routes_and_methods_answer_in_json(stack):
     assert error_of(call(stack, "GET", "/api/v1/nope"), 404) == "not_found"
-    assert error_of(call(stack, "PUT", "/api/v1/users"), 405) == "method_not_allowed"
+    wrong_method = call(stack, "PUT", "/api/v1/users")
+    assert error_of(wrong_method, 405) == "method_not_allowed"
+    assert "POST" in wrong_method.headers["Allow"].split(", ")  # RFC 9110: a 405 names what is allowed
 
 
 def test_a_10_gb_body_is_refused_without_being_read(stack):
@@ -129,5 +131,7 @@ def test_health_and_spec(stack):
     ready = call(stack, "GET", "/readyz").json()
     assert ready["status"] == "ready" and set(ready["checks"]) == {"mongodb", "redis", "rabbitmq"}
     spec = call(stack, "GET", "/openapi.json").json()
-    assert "/api/v1/training-runs/{run_id}/cancel" in spec["paths"]
+    cancel = spec["paths"]["/api/v1/training-runs/{run_id}/cancel"]["post"]
+    assert [(p["name"], p["in"]) for p in cancel["parameters"]] == [("run_id", "path")]
+    assert {"200", "401", "404", "409"} <= set(cancel["responses"])
     assert "likely_gateway_requests_total" in call(stack, "GET", "/metrics").text
