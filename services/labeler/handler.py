@@ -8,7 +8,6 @@ post in its run (`runs.count_post`). `outcome_of` says what a failure means for 
 from __future__ import annotations
 
 import contextlib
-import logging
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,8 +20,6 @@ from shared.download import DownloadFailed
 from shared.labeling import ImageRejected
 from shared.messaging import Delivery, Reject, Retry
 from shared.progress import Progress
-
-log = logging.getLogger(__name__)
 
 #: How long a worker may hold a post's labelling claim (download, then the labeler's call): a
 #: worker killed holding it loses it then. The labeler service passes its own bound.
