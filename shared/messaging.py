@@ -383,6 +383,8 @@ class DeadLetterWatcher(_Observed, ConsumerMixin):
 
     def __init__(self, connection: Connection, queues, handler: DeadHandler, *, pause: float = 2.0):
         self.connection, self.queues, self.handler, self.pause = connection, list(queues), handler, pause
+        for queue in self.queues:
+            metrics.CONNECTED.labels(queue.name).set_function(lambda: float(self.healthy()))
 
     def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
         topology.declare_all(channel)

@@ -190,3 +190,43 @@ def test_rabbitmq_exports_the_depth_of_work_and_dead_letter_queues(vhost):
 
     found = wait_for(depths, "the broker's metrics to show the messages")  # refreshed every few seconds
     assert found[f"{topology.INGESTOR_TRAIN.name}.dead"] == 0
+
+
+def test_the_janitor_counts_the_dead_letters_it_accounts_for(vhost):
+    """DeadLetterWatcher (the janitor's loop), in this process: one dead letter whose first
+    accounting fails (MongoDB down, say) is put back, then accounted for."""
+    import threading
+
+    from prometheus_client import REGISTRY
+
+    def value(name: str) -> float:
+        return REGISTRY.get_sample_value(name, {"queue": QUEUE}) or 0.0
+
+    before = {n: value(n) for n in ("likely_dead_letters_accounted_total", "likely_dead_letters_account_errors_total")}
+    calls = []
+
+    def account(queue, type_name, body, headers):
+        calls.append(queue)
+        if len(calls) == 1:
+            raise ConnectionError("the database is away")
+
+    with Connection(vhost) as conn:
+        topology.declare_all(conn.channel())
+        conn.Producer().publish(b"{}", exchange="", routing_key=topology.dead_queue_of(topology.BUILDER_BUILD).name,
+                                headers={messaging.QUEUE_HEADER: QUEUE})
+    conn = Connection(vhost)
+    watcher = messaging.DeadLetterWatcher(conn, [topology.dead_queue_of(topology.BUILDER_BUILD)], account, pause=0.1)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: value("likely_dead_letters_accounted_total") > before["likely_dead_letters_accounted_total"],
+                 "the dead letter accounted for")
+        assert watcher.healthy()
+        assert REGISTRY.get_sample_value("likely_consumer_connected", {"queue": f"{QUEUE}.dead"}) == 1
+    finally:
+        watcher.should_stop = True
+        thread.join(10)
+        conn.release()
+    assert calls == [QUEUE, QUEUE]
+    assert value("likely_dead_letters_accounted_total") == before["likely_dead_letters_accounted_total"] + 1
+    assert value("likely_dead_letters_account_errors_total") == before["likely_dead_letters_account_errors_total"] + 1
