@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import uuid
 
+from sandbox.photos import jpeg as photo
+
 
 def json_lines(stack, name: str) -> list[dict]:
     """Every line of a service's log, each of which must be one JSON object."""
@@ -44,6 +46,17 @@ def test_a_request_id_follows_the_run_through_every_service(stack, make_client):
     labeled = [line for line in lines_of(*stack.procs) if line["message"].startswith("handled post.discovered")]
     assert len({line["message_id"] for line in labeled}) >= 1  # one line per post handled
     assert {line["service"] for line in lines_of(*stack.procs)} >= {"gateway", "ingestor", "labeler", "builder"}
+
+    # A prediction: the request id goes to the inferer over RPC.
+    predict_id = f"e2e-{uuid.uuid4().hex}"
+    answer = client.http.post(f"{stack.gateway_url}/api/v1/predictions", timeout=30,
+                              files=[("image", ("cat.jpg", photo("cat"), "image/jpeg"))],
+                              headers={"Authorization": f"Bearer {client.token}", "X-Request-ID": predict_id})
+    assert answer.status_code == 201, answer.text
+    inferer = [n for n in stack.procs if n.startswith("inferer-")]
+    handled = [line for name in inferer for line in json_lines(stack, name)
+               if line.get("request_id") == predict_id and line["message"].startswith("handled infer.request")]
+    assert handled and all(line["user_id"] == user_id for line in handled)
 
 
 def test_the_gateway_makes_a_request_id_when_the_client_sends_none_or_a_bad_one(stack):
