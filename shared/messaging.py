@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
-from kombu import Connection, Consumer, Producer
+from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
 
 from shared import contracts, logs, metrics, topology
@@ -82,6 +82,11 @@ class Publisher:
         connection.transport_options = {**(connection.transport_options or {}), **self.retry_policy}
         self._producer: Producer | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings, *, confirm: bool = True) -> "Publisher":
+        """A publisher on a connection of its own (no heartbeats: see `connect`)."""
+        return cls(connect(settings, heartbeat=False, confirm=confirm), settings)
 
     def _get_producer(self) -> Producer:
         if self._producer is None:
@@ -193,7 +198,7 @@ class Worker(_Observed, ConsumerMixin):
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="handler") if concurrency > 1 else None
         self._running: dict[Future, tuple] = {}  # future → (message, msg, delivery), this thread only
         self.retries = topology.retry_queues(queue, self.settings.retry_schedule)
-        self.republisher = republisher or Publisher(connect(self.settings, heartbeat=False), self.settings)
+        self.republisher = republisher or Publisher.for_settings(self.settings)
         name = queue.name
         self._handled, self._failed, self._retried = (metrics.HANDLED.labels(name), metrics.FAILED.labels(name),
                                                       metrics.RETRIED.labels(name))

@@ -1,17 +1,13 @@
 """python -m services.builder"""
-from shared import db as dbmod, logs, messaging, metrics, progress as progressmod, topology
+from shared import messaging, metrics, service, topology
 from shared.model import build_model
-from shared.settings import load
 
 from services.builder.handler import handle_build
 
 
 def main() -> None:
-    logs.setup("builder")
-    settings = load()
-    database = dbmod.database(settings)
-    dbmod.ensure_indexes(database)
-    progress = progressmod.Progress(progressmod.connect(settings.redis_url))
+    basics = service.start("builder")
+    settings, database, progress = basics.settings, basics.db, basics.progress
     fit = metrics.timed(metrics.FIT_SECONDS, build_model)
 
     def handler(msg, delivery):

@@ -1,16 +1,13 @@
 """python -m services.inferer  (run N side by side: they share one request queue)"""
-from shared import db as dbmod, logs, messaging, metrics, storage, topology
+from shared import messaging, metrics, service, storage, topology
 from shared.labeling import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore, get_labeler
-from shared.settings import load
 
 from services.inferer.handler import ModelCache, handle_infer
 
 
 def main() -> None:
-    logs.setup("inferer")
-    settings = load()
-    database = dbmod.database(settings)
-    dbmod.ensure_indexes(database)
+    basics = service.start("inferer", redis=False)
+    settings, database = basics.settings, basics.db
     store = storage.from_settings(settings)
     # The content-hash cache: an image labelled once (by any inferer) is never labelled again.
     # (timed inside the cache: likely_labeler_image_seconds counts only images really labelled)
@@ -18,7 +15,7 @@ def main() -> None:
     labeler = CachedLabeler(fresh, TieredCacheStore(MemoryCacheStore(), MongoCacheStore(database.label_cache)))
     models = ModelCache(database)
     # Replies are transient (the caller waits, or has gone): no publisher confirms, no persistence.
-    replies = messaging.Publisher(messaging.connect(settings, heartbeat=False, confirm=False), settings)
+    replies = messaging.Publisher.for_settings(settings, confirm=False)
 
     def reply(reply_to, correlation_id, answer):
         # To the caller's direct reply-to address, through the default exchange; not persistent.

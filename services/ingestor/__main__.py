@@ -1,21 +1,17 @@
 """python -m services.ingestor"""
-from shared import db as dbmod, instagram_account, logs, messaging, progress as progressmod, topology
+from shared import instagram_account, messaging, service, topology
 from shared.instagram import InstagramClient
 from shared.secrets import TokenCipher
-from shared.settings import load
 
 from services.ingestor.handler import handle_train
 
 
 def main() -> None:
-    logs.setup("ingestor")
-    settings = load()
-    database = dbmod.database(settings)
-    dbmod.ensure_indexes(database)
-    progress = progressmod.Progress(progressmod.connect(settings.redis_url))
+    basics = service.start("ingestor")
+    settings, database, progress = basics.settings, basics.db, basics.progress
     instagram = InstagramClient(settings)
     cipher = TokenCipher(settings)
-    publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    publisher = messaging.Publisher.for_settings(settings)
 
     def access_token(user: dict) -> str | None:
         return instagram_account.access_token(database, cipher, instagram, user)

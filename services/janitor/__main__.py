@@ -3,8 +3,7 @@
 import logging
 import threading
 
-from shared import db as dbmod, logs, messaging, progress as progressmod, topology
-from shared.settings import load
+from shared import messaging, service, topology
 
 from services.janitor import deadletters, reaper
 
@@ -12,15 +11,12 @@ log = logging.getLogger("janitor")
 
 
 def main() -> None:
-    logs.setup("janitor")
-    settings = load()
-    database = dbmod.database(settings)
-    dbmod.ensure_indexes(database)
-    progress = progressmod.Progress(progressmod.connect(settings.redis_url))
+    basics = service.start("janitor")
+    settings, database, progress = basics.settings, basics.db, basics.progress
 
     def reap_forever(stop: threading.Event) -> None:
         # its own publisher: kombu connections are never shared across threads
-        publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+        publisher = messaging.Publisher.for_settings(settings)
         while not stop.wait(settings.janitor_interval):
             try:
                 reaper.sweep(database, progress, publisher.publish, stall=settings.run_stall_timeout)
@@ -29,7 +25,7 @@ def main() -> None:
 
     stop = threading.Event()
     threading.Thread(target=reap_forever, args=(stop,), name="reaper", daemon=True).start()
-    publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    publisher = messaging.Publisher.for_settings(settings)
 
     def handler(queue, type_name, body, headers):
         deadletters.handle_dead(queue, type_name, body, headers, db=database, progress=progress,

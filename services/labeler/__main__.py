@@ -1,23 +1,19 @@
 """python -m services.labeler  (run N of them side by side: they share one queue)"""
 import threading
 
-from shared import db as dbmod, download, logs, messaging, metrics, progress as progressmod, storage, topology
+from shared import download, messaging, metrics, service, storage, topology
 from shared.labeling import concurrency, get_labeler
 from shared.labeling.rekognition import CALL_SECONDS as REKOGNITION_CALL_SECONDS
-from shared.settings import load
 
 from services.labeler.handler import handle_post
 
 
 def main() -> None:
-    logs.setup("labeler")
-    settings = load()
-    database = dbmod.database(settings)
-    dbmod.ensure_indexes(database)
-    progress = progressmod.Progress(progressmod.connect(settings.redis_url))
+    basics = service.start("labeler")
+    settings, database, progress = basics.settings, basics.db, basics.progress
     store = storage.from_settings(settings)
     labeler = metrics.TimedLabeler(get_labeler(settings), metrics.backend_name(settings.labeler))
-    publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    publisher = messaging.Publisher.for_settings(settings)
     policy, local = download.Policy.from_settings(settings), threading.local()
     # A paid labeler's claim on a post outlasts its download and its call (then a worker killed
     # holding it has lost it: another may label the post).
