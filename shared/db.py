@@ -54,11 +54,11 @@ def ensure_indexes(db: Database) -> None:
     db.predictions.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
     db.oidc_states.create_index([("state", ASCENDING)], unique=True)
     db.login_handovers.create_index([("code_hash", ASCENDING)], unique=True)
-    # Refused once expired by the code that reads them; the server then deletes them (MongoDB's
-    # TTL sweep, every 60 s), so none of these grows without bound.
-    for name in EXPIRING:
-        db[name].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
     # An OpenID Connect identity belongs to one account (services/gateway/identities.py).
     db.identities.create_index([("provider", ASCENDING), ("sub", ASCENDING)], unique=True)
     db.identities.create_index([("user_id", ASCENDING)])
     db.email_verifications.create_index([("token_hash", ASCENDING)], unique=True)
+    # Refused once expired by the code that reads them; the server then deletes them (MongoDB's
+    # TTL sweep, every 60 s), so none of these grows without bound.
+    for name in EXPIRING:
+        db[name].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
