@@ -16,7 +16,6 @@ to the log lines of its handling (shared/logs.py); a publish carries the bound r
 """
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import threading
@@ -29,6 +28,7 @@ from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
 
 from shared import contracts, logs, metrics, topology
+from shared.heartbeat import keep_alive
 from shared.settings import Settings, load
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def log_fields(msg: contracts.Message, delivery: Delivery) -> dict:
 Handler = Callable[[contracts.Message, Delivery], None]
 
 
-class _Observed:
+class Observed:
     """A consumer's /healthz answer: is it connected to the broker right now?"""
     _live: Connection | None = None
 
@@ -166,7 +166,7 @@ class _Observed:
         return live is not None and live.connected
 
 
-class Worker(_Observed, ConsumerMixin):
+class Worker(Observed, ConsumerMixin):
     """Consumes one work queue and hands each decoded message to `handler`.
 
     return → ack. `Reject`, an undecodable body, or a failure on the last try → the message is
@@ -344,87 +344,7 @@ class Worker(_Observed, ConsumerMixin):
         message.ack()
 
 
-class keep_alive:  # noqa: N801 - used as a context manager
-    """Send heartbeats on `connection` from a thread while a handler runs (kombu's ConsumerMixin
-    only sends them between deliveries, so a handler longer than two heartbeats would lose the
-    connection and get its message delivered again). The handler must not use this connection."""
-
-    def __init__(self, connection: Connection | None, heartbeat: float):
-        self.connection, self.interval = connection, max(heartbeat / 3, 0.5) if heartbeat else 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _beat(self) -> None:
-        transport = self.connection.connection
-        while not self._stop.wait(self.interval):
-            try:
-                transport.send_heartbeat()
-                # What the broker sent meanwhile waits unread in the socket: we are alive, not it
-                # missing; don't let the first check after a long handler take it for dead.
-                transport.last_heartbeat_received = time.monotonic()
-            except Exception:  # noqa: BLE001 - the connection is gone: the consumer loop will see it
-                return
-
-    def __enter__(self):
-        if self.interval and self.connection is not None and self.connection.connected:
-            self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        return False
-
-
-DeadHandler = Callable[[str, "str | None", bytes, dict], None]
-
-
-class DeadLetterWatcher(_Observed, ConsumerMixin):
-    """Consumes dead-letter queues and hands each raw message to `handler(queue, type, body,
-    headers)`. A message is acked once accounted for; if that fails (MongoDB or Redis down) it
-    goes back to its queue after a short pause and is tried again, for as long as it takes."""
-
-    def __init__(self, connection: Connection, queues, handler: DeadHandler, *, pause: float = 2.0):
-        self.connection, self.queues, self.handler, self.pause = connection, list(queues), handler, pause
-        for queue in self.queues:
-            metrics.CONNECTED.labels(queue.name).set_function(lambda: float(self.healthy()))
-
-    def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
-        topology.declare_all(channel)
-        consumer = Consumer_(queues=self.queues, on_message=self.on_message, no_ack=False)
-        consumer.qos(prefetch_count=1)
-        return [consumer]
-
-    def on_message(self, message) -> None:
-        headers = message.headers or {}
-        queue = headers.get(QUEUE_HEADER) or (message.delivery_info or {}).get("routing_key", "?")
-        with logs.bound(**dead_letter_fields(message)):
-            try:
-                self.handler(queue, (message.properties or {}).get("type"), message.body, headers)
-            except Exception as exc:  # noqa: BLE001 - try again shortly; a dead letter is never dropped
-                log.warning("could not account for a dead letter of %s yet: %r", queue, exc)
-                metrics.DEAD_ACCOUNT_ERRORS.labels(queue).inc()
-                time.sleep(self.pause)  # well under the heartbeat
-                message.requeue()
-            else:
-                message.ack()
-                metrics.DEAD_ACCOUNTED.labels(queue).inc()
-
-
-def dead_letter_fields(message) -> dict:
-    """The log fields of a dead letter, read from its body as far as it can be read."""
-    try:
-        body = json.loads(message.body)
-    except (ValueError, TypeError):
-        body = None
-    body = body if isinstance(body, dict) else {}
-    return {"message_id": (message.properties or {}).get("message_id"), "run_id": body.get("run_id"),
-            "user_id": body.get("user_id"), "request_id": (message.headers or {}).get(logs.REQUEST_ID_HEADER)}
-
-
-def _serve(consumer: _Observed, name: str, what: str, settings: Settings) -> None:
+def serve(consumer: Observed, name: str, what: str, settings: Settings) -> None:
     """Run a consumer until SIGTERM/SIGINT; it reconnects on its own when the broker restarts.
     Meanwhile /metrics and /healthz answer on LIKELY_METRICS_PORT (when set)."""
     import signal
@@ -447,15 +367,8 @@ def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None 
     """Consume `queue` until stopped (the service's __main__ has set up logging: shared/logs.py)."""
     settings = settings or load()
     with connect(settings) as conn:
-        _serve(Worker(conn, queue, handler, settings=settings, concurrency=concurrency), name,
+        serve(Worker(conn, queue, handler, settings=settings, concurrency=concurrency), name,
                f"{queue.name} ({concurrency} at a time)" if concurrency > 1 else queue.name, settings)
 
 
-def run_watcher(queues, handler: DeadHandler, *, name: str, settings: Settings | None = None) -> None:
-    settings = settings or load()
-    with connect(settings) as conn:
-        _serve(DeadLetterWatcher(conn, queues, handler), name, ", ".join(q.name for q in queues), settings)
-
-
-__all__ = ["Retry", "Reject", "connect", "Publisher", "Worker", "DeadLetterWatcher", "Delivery", "run_worker",
-           "run_watcher"]
+__all__ = ["Retry", "Reject", "connect", "Publisher", "Worker", "Delivery", "run_worker", "serve"]

@@ -3,7 +3,7 @@
 import logging
 import threading
 
-from shared import messaging, service, topology
+from shared import dead_letter_watcher, messaging, service, topology
 
 from services.janitor import deadletters, reaper
 
@@ -32,7 +32,7 @@ def main() -> None:
                                 publish=publisher.publish)
 
     try:
-        messaging.run_watcher(topology.DEAD_QUEUES, handler, name="janitor", settings=settings)
+        dead_letter_watcher.run_watcher(topology.DEAD_QUEUES, handler, name="janitor", settings=settings)
     finally:
         stop.set()
 

@@ -11,7 +11,6 @@ default threshold of 50 then keeps what a person would agree with.
 from __future__ import annotations
 
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 

@@ -15,7 +15,7 @@ import requests
 from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared import logs, messaging, topology
+from shared import dead_letter_watcher, logs, messaging, topology
 from shared.contracts import BuildRequested
 from tests.conftest import free_port
 from tests.support.ports import listen_port
@@ -215,7 +215,7 @@ def test_the_janitor_counts_the_dead_letters_it_accounts_for(vhost):
         conn.Producer().publish(b"{}", exchange="", routing_key=topology.dead_queue_of(topology.BUILDER_BUILD).name,
                                 headers={messaging.QUEUE_HEADER: QUEUE})
     conn = Connection(vhost)
-    watcher = messaging.DeadLetterWatcher(conn, [topology.dead_queue_of(topology.BUILDER_BUILD)], account, pause=0.1)
+    watcher = dead_letter_watcher.DeadLetterWatcher(conn, [topology.dead_queue_of(topology.BUILDER_BUILD)], account, pause=0.1)
     thread = threading.Thread(target=watcher.run, daemon=True)
     thread.start()
     try:
