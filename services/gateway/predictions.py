@@ -55,7 +55,7 @@ def _image_fields() -> list:
 def _check(files: list) -> list[uploads.Upload]:
     """Each upload checked from its header, one at a time; no image's bytes kept afterwards."""
     s = deps().settings
-    limit, max_pixels = s.max_image_bytes, min(uploads.MAX_UPLOAD_PIXELS, s.max_image_pixels)
+    limit, max_pixels = s.max_image_bytes, s.max_image_pixels
     checked = []
     for f in files:
         name = f.filename or "image"

@@ -8,9 +8,8 @@ deletes the upload. Refused here:
 - nothing at all (`empty_image`), more bytes than LIKELY_MAX_IMAGE_BYTES (`image_too_large`);
 - anything but JPEG, PNG, WebP, GIF, BMP or TIFF, whatever its name says (`not_an_image`):
   Pillow is asked for these formats alone, so no other format's parser ever runs;
-- more pixels than MAX_UPLOAD_PIXELS or LIKELY_MAX_IMAGE_PIXELS (`too_many_pixels`): a
-  decompression bomb, or a photo far larger than a prediction needs (the labeler looks at
-  224 px; Instagram shows at most 1080 px);
+- more pixels than LIKELY_MAX_IMAGE_PIXELS (50 M by default: a 48 MP phone photo passes)
+  (`too_many_pixels`): a decompression bomb;
 - polyglots (`polyglot`): an image that is also a ZIP archive, a PDF or an HTML document.
   Answers are sent as `image/*` with `nosniff`, so none would run; refusing them keeps such
   files out of the store altogether.
@@ -28,8 +27,6 @@ from PIL import Image, UnidentifiedImageError
 from shared.labeling import ImageRejected
 from shared.labeling.intake import EXTENSIONS
 
-#: Our own Image.MAX_IMAGE_PIXELS for uploads: beyond any phone's default photo (12–24 MP).
-MAX_UPLOAD_PIXELS = 25_000_000
 _FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # MPO comes through Pillow's JPEG opener
 MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif", "bmp": "image/bmp",
          "tiff": "image/tiff"}
@@ -49,7 +46,7 @@ class Upload:
     sha256: str
 
 
-def inspect(data: bytes, *, max_bytes: int, max_pixels: int = MAX_UPLOAD_PIXELS) -> Upload:
+def inspect(data: bytes, *, max_bytes: int, max_pixels: int) -> Upload:
     """Check an upload from its header; raise ImageRejected naming the problem."""
     if not data:
         raise ImageRejected("empty_image", "the file is empty")

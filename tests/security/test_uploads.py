@@ -20,7 +20,7 @@ import requests
 from PIL import Image
 
 from sandbox.photos import jpeg as photo
-from services.gateway.uploads import MAX_UPLOAD_PIXELS
+from shared.settings import load
 from shared.settings import load
 from tests.conftest import new_email
 from tests.security.conftest import _gateway
@@ -132,7 +132,7 @@ HOSTILE = {  # name: (files, status, code)
     "icon named .jpg": ([("cat.jpg", ico_bytes())], 400, "not_an_image"),
     "zero bytes": ([("empty.jpg", b"")], 400, "empty_image"),
     "bomb header 100000x100000": ([("bomb.png", png_declaring(100_000, 100_000))], 413, "too_many_pixels"),
-    "bomb header just over the limit": ([("bomb.png", png_declaring(MAX_UPLOAD_PIXELS // 1000 + 1, 1000))], 413,
+    "bomb header just over the limit": ([("bomb.png", png_declaring(load().max_image_pixels // 1000 + 1, 1000))], 413,
                                         "too_many_pixels"),
     "jpeg + zip": ([("cat.jpg", photo("cat") + zip_archive())], 400, "polyglot"),
     "png with html inside": ([("cat.png", with_text_chunk(SMALL_PNG, b"<html><body onload=alert(1)>"))], 400, "polyglot"),
@@ -227,12 +227,12 @@ def test_a_100_mb_body_without_a_length_is_cut_off_at_the_limit(gateway, user, m
     assert (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id})) == before
 
 
-def test_ten_small_8000x6000_pngs_are_refused_within_300_mb(gateway, user, mongo_db):
-    """Every hostile case again, then ten 8000×6000 PNGs of ~47 KB each in one request, several
+def test_ten_small_60_mp_pngs_are_refused_within_300_mb(gateway, user, mongo_db):
+    """Every hostile case again, then ten 10000×6000 PNGs of ~60 KB each in one request, several
     times on every worker: refused, and no worker's peak memory (VmHWM) ever reached 300 MB."""
     user_id, token = user
     before = (stored_uploads(user_id), mongo_db.predictions.count_documents({"user_id": user_id}))
-    big = png_bytes((8000, 6000))
+    big = png_bytes((10000, 6000))  # 60 M pixels: over LIKELY_MAX_IMAGE_PIXELS (50 M)
     assert len(big) < 100_000
     for _ in range(3 * WORKERS):  # each worker gets some (gunicorn hands requests to any of them)
         for files, status, code in HOSTILE.values():
