@@ -41,39 +41,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness  # noqa: E402
 
-BENCH_ID = uuid.uuid4().hex[:8]
-TMP = Path(tempfile.mkdtemp(prefix="likely-bench-"))
-CLIENT_ID, CLIENT_SECRET = "likely-bench", "likely-bench-secret"
+# Every process of the benchmark (this one and the services it starts) works in its own namespace
+# (bench/_harness.py), with the offline labeler's model of the checkout (built by `make install`).
+TMP = _harness.isolate("pipeline")
+CLIENT_ID, CLIENT_SECRET = os.environ["LIKELY_INSTAGRAM_CLIENT_ID"], os.environ["LIKELY_INSTAGRAM_CLIENT_SECRET"]
 ACCOUNT = "bench"
-# Every process of the benchmark (this one and the services it starts) works in its own namespace,
-# with the offline labeler's model of the checkout (built by `make install`).
-(TMP / "models").symlink_to(Path(os.environ.get("LIKELY_DATA_DIR", ROOT / "var")) / "models")
-os.environ.update({
-    "LIKELY_DATA_DIR": str(TMP),
-    "LIKELY_IMAGE_DIR": str(TMP / "images"),
-    "LIKELY_MONGO_DB": f"likely_bench_{BENCH_ID}",
-    "LIKELY_REDIS_URL": "redis://127.0.0.1:6379/3",
-    "LIKELY_AMQP_URL": f"amqp://guest:guest@127.0.0.1:5672/likely-bench-{BENCH_ID}",
-    "LIKELY_INSTAGRAM_CLIENT_ID": CLIENT_ID,
-    "LIKELY_INSTAGRAM_CLIENT_SECRET": CLIENT_SECRET,
-    "LIKELY_SIGNUP_LIMIT": "10000 per minute",
-    "LIKELY_LOGIN_LIMIT_ADDRESS": "10000 per minute",
-    "LIKELY_RATE_LIMIT_PREFIX": f"likely-bench-{BENCH_ID}",
-})
-
-PASSWORD = "correct horse battery"
+PASSWORD = _harness.PASSWORD
+free_port = _harness.free_port
 
 
 def parse_args(argv=None):
@@ -91,14 +75,6 @@ def parse_args(argv=None):
     args.labeler = "offline" if args.offline else f"delay:{args.delay}"
     args.concurrency = args.concurrency or (1 if args.offline else 8)
     return args
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_times() -> tuple[float, float]:
@@ -288,21 +264,11 @@ def bench_labelers(labelers: int, args, amqp_url, sandbox, mongo, delay: float) 
 def main(argv=None) -> int:
     args = parse_args(argv)
     from sandbox.instagram.testing import SandboxServer, sample_account
-    from shared import db as dbmod
     from shared.labeling.delay import parse_delay
-    from shared.settings import load
-    from tests.support import infra
 
     delay = None if args.offline else parse_delay(args.delay)
-    problems = infra.check()
-    if problems:
-        raise SystemExit("infrastructure is down (run `bash scripts/infra.sh up`): " + "; ".join(problems))
-    settings = load()
-    vhost = settings.amqp_url.rsplit("/", 1)[1]
-    infra.add_vhost(vhost)
-    mongo = dbmod.database(settings)
-    accounts = TMP / "accounts"
-    try:
+    with _harness.namespace(TMP) as (settings, mongo):
+        accounts = TMP / "accounts"
         start = (datetime(2025, 1, 1, 12, tzinfo=timezone.utc) - timedelta(days=args.posts)).strftime("%Y-%m-%dT%H:%M:%S+0000")
         sample_account(accounts, ACCOUNT, n_posts=args.posts, carousel=False, video=False, start=start)
         if args.offline:
@@ -315,10 +281,6 @@ def main(argv=None) -> int:
         with SandboxServer(accounts, CLIENT_ID, CLIENT_SECRET) as sandbox:
             for labelers in args.labeler_counts:
                 results.append(bench_labelers(labelers, args, settings.amqp_url, sandbox, mongo, delay))
-    finally:
-        mongo.client.drop_database(mongo.name)
-        infra.delete_vhost(vhost)
-        shutil.rmtree(TMP, ignore_errors=True)
     by = {r["labelers"]: r for r in results}
     scaling = {f"{b}_vs_{a}": round(by[b]["posts_per_s"] / by[a]["posts_per_s"], 2)
                for a, b in ((1, 2), (2, 4), (4, 8)) if a in by and b in by}
