@@ -22,6 +22,9 @@ def main() -> None:
     args = [
         "gunicorn", "--bind", f"{s.gateway_host}:{s.gateway_port}", "--workers", str(s.gateway_workers),
         "--threads", "4", "--timeout", "60", "--graceful-timeout", "10", "--access-logfile", "-",
+        # idle kept-alive connections live 5 s (gunicorn's 2 s raced the web app's twice-a-second
+        # polls on a busy machine: a connection closed just as it was reused)
+        "--keep-alive", "5",
         "--logger-class", "services.gateway.gunicorn_logger.JsonLogger",  # JSON lines (shared/logs.py)
         # the path without its query string (OAuth codes, URL signatures) and without the referrer
         "--access-logformat", '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms',
