@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from services.cli.client import LikelyClient
-from tests.conftest import free_port, new_email
+from tests.conftest import new_email
 from tests.e2e.conftest import PASSWORD
 from tests.support.smtp_sink import SmtpSink, link_in
-from tests.support.stack import Stack
+from tests.support.stack import gateway_alone
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +26,11 @@ def sink():
 @pytest.fixture(scope="module")
 def admin_gateway(stack, sink, tmp_root):
     email = new_email()
-    gw = Stack(amqp_url=stack.env["LIKELY_AMQP_URL"], sandbox_url=stack.env["LIKELY_INSTAGRAM_AUTH_URL"],
-               gateway_port=free_port(), log_dir=Path(tmp_root) / f"logs-admin-{uuid.uuid4().hex[:6]}",
-               extra_env={"LIKELY_ADMIN_EMAILS": f"someone-else@example.com, {email.upper()}", **sink.env})
-    gw.log_dir.mkdir(parents=True, exist_ok=True)
-    gw.spawn("gateway", "services.gateway")
-    gw.admin_email = email
-    try:
-        gw.wait_ready()
+    with gateway_alone(amqp_url=stack.env["LIKELY_AMQP_URL"], sandbox_url=stack.env["LIKELY_INSTAGRAM_AUTH_URL"],
+                       log_dir=Path(tmp_root) / f"logs-admin-{uuid.uuid4().hex[:6]}",
+                       extra_env={"LIKELY_ADMIN_EMAILS": f"someone-else@example.com, {email.upper()}", **sink.env}) as gw:
+        gw.admin_email = email
         yield gw
-    finally:
-        gw.stop()
 
 
 @pytest.fixture(scope="module")

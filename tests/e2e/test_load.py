@@ -12,10 +12,10 @@ import pytest
 
 from sandbox.photos import NAMES, jpeg
 from services.cli.client import LikelyClient
-from tests.conftest import free_port, new_email
+from tests.conftest import new_email
 from tests.e2e.conftest import PASSWORD
 from tests.support import load
-from tests.support.stack import Stack
+from tests.support.stack import gateway_alone
 
 SECONDS = float(os.environ.get("LIKELY_LOAD_SECONDS", "10"))
 POLLERS, PREDICTORS, SESSIONS = 200, 20, 40
@@ -25,16 +25,10 @@ POLLERS, PREDICTORS, SESSIONS = 200, 20, 40
 def gateway(stack, tmp_root):
     """A gateway of its own on the session's workers: 200 log-ins into one account (the per-account
     limit raised), and the production RPC timeout (the stack's is short for other tests)."""
-    gw = Stack(amqp_url=stack.env["LIKELY_AMQP_URL"], sandbox_url=stack.env["LIKELY_INSTAGRAM_AUTH_URL"],
-               gateway_port=free_port(), log_dir=Path(tmp_root) / f"logs-load-{uuid.uuid4().hex[:6]}",
-               extra_env={"LIKELY_LOGIN_LIMIT_ACCOUNT": "100000 per minute", "LIKELY_RPC_TIMEOUT": "15"})
-    gw.log_dir.mkdir(parents=True, exist_ok=True)
-    gw.spawn("gateway", "services.gateway")
-    try:
-        gw.wait_ready()
+    with gateway_alone(amqp_url=stack.env["LIKELY_AMQP_URL"], sandbox_url=stack.env["LIKELY_INSTAGRAM_AUTH_URL"],
+                       log_dir=Path(tmp_root) / f"logs-load-{uuid.uuid4().hex[:6]}",
+                       extra_env={"LIKELY_LOGIN_LIMIT_ACCOUNT": "100000 per minute", "LIKELY_RPC_TIMEOUT": "15"}) as gw:
         yield gw
-    finally:
-        gw.stop()
 
 
 def account(base_url: str, instagram: str) -> LikelyClient:

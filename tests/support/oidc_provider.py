@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import requests
 
 from tests.conftest import free_port
-from tests.support.stack import Stack
+from tests.support.stack import gateway_alone
 
 NAME = "mockid"  # the provider as the gateway names it: "Log in with Mock ID"
 
@@ -43,15 +43,9 @@ def gateway_with(issuer: str, *, amqp_url: str, sandbox_url: str, log_dir: Path,
     """A gateway process (on the test databases) offering "Log in with Mock ID" from `issuer`."""
     providers = [{"name": NAME, "label": "Mock ID", "issuer": issuer, "client_id": "likely-web",
                   "client_secret": "likely-web-secret"}]
-    gw = Stack(amqp_url=amqp_url, sandbox_url=sandbox_url, gateway_port=free_port(), log_dir=log_dir,
-               extra_env={"LIKELY_OIDC_PROVIDERS": json.dumps(providers), **(env or {})})
-    gw.log_dir.mkdir(parents=True, exist_ok=True)
-    gw.spawn("gateway", "services.gateway")
-    try:
-        gw.wait_ready()
+    with gateway_alone(amqp_url=amqp_url, sandbox_url=sandbox_url, log_dir=log_dir,
+                       extra_env={"LIKELY_OIDC_PROVIDERS": json.dumps(providers), **(env or {})}) as gw:
         yield gw
-    finally:
-        gw.stop()
 
 
 def set_person(issuer: str, sub: str, **claims) -> None:

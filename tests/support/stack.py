@@ -3,6 +3,7 @@ and every service as its own OS process, exactly as `make up` runs them, on the 
 database, Redis database and RabbitMQ virtual host."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -88,3 +89,20 @@ class Stack:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def gateway_alone(*, amqp_url: str, sandbox_url: str, log_dir: Path, extra_env: dict | None = None):
+    """A gateway process of its own (with settings of its own) beside a stack's workers: ready
+    when yielded, stopped after."""
+    from tests.conftest import free_port
+
+    gw = Stack(amqp_url=amqp_url, sandbox_url=sandbox_url, gateway_port=free_port(), log_dir=log_dir,
+               extra_env=extra_env)
+    gw.log_dir.mkdir(parents=True, exist_ok=True)
+    gw.spawn("gateway", "services.gateway")
+    try:
+        gw.wait_ready()
+        yield gw
+    finally:
+        gw.stop()
