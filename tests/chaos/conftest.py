@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import SESSION, free_port
 from tests.e2e.conftest import sandbox  # noqa: F401 - the Instagram sandbox fixture
+from tests.e2e.test_training_flow import image_posts
 from tests.support.private_infra import PrivateInfra
 from tests.support.stack import Stack
 
@@ -74,3 +75,19 @@ def chaos_db(infra):
     client = MongoClient(infra.mongo.url, tz_aware=True, serverSelectionTimeoutMS=3000)
     yield client["likely_chaos"]
     client.close()
+
+
+@pytest.fixture
+def say(capsys):
+    def out(text: str) -> None:
+        with capsys.disabled():
+            print(f"    chaos: {text}", flush=True)
+    return out
+
+
+@pytest.fixture
+def slow_demo(sandbox):  # noqa: F811 - the fixture imported above
+    """Each demo image takes 0.3 s to download: a run lasts long enough to be hit mid-way."""
+    sandbox.fault("demo", [p["id"] for p in image_posts(sandbox, "demo")], mode="slow", seconds=0.3)
+    yield len(image_posts(sandbox, "demo"))
+    sandbox.clear_faults("demo")
