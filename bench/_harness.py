@@ -102,6 +102,16 @@ def new_user(base_url: str, account: str | None = None):
     return client
 
 
+def finished_run(mongo, progress, user_id: str) -> str:
+    """A run of this user, over (done): what a status benchmark reads for a finished run."""
+    from shared import runs
+    from tests.support.runs import live_run
+
+    run_id = live_run(mongo, progress, user_id, total=10, counted=10)
+    runs.finish(mongo, progress, mongo.runs.find_one({"_id": run_id}), "done", expected=("running", "building"))
+    return run_id
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0–100) of the values, interpolated."""
     if len(values) == 1:

@@ -79,15 +79,6 @@ def wrk(url: str, args, headers: dict[str, str], pgid: int) -> dict:
     return out
 
 
-def finished_run(mongo, progress, user_id: str) -> str:
-    from shared import runs
-    from tests.support.runs import live_run
-
-    run_id = live_run(mongo, progress, user_id, total=10, counted=10)
-    runs.finish(mongo, progress, mongo.runs.find_one({"_id": run_id}), "done", expected=("running", "building"))
-    return run_id
-
-
 def session_check_us(mongo, redis, token_hash: str, n: int = 2000) -> dict:
     """Microseconds per session check from this process: the gateway's Redis GET against MongoDB."""
     from services.gateway.sessions import cache_key
@@ -124,7 +115,7 @@ def main(argv=None) -> int:
         try:
             live, done = _harness.new_user(gw.gateway_url), _harness.new_user(gw.gateway_url)
             live_run(mongo, progress, _user_id(live), total=1000, counted=400)
-            finished_run(mongo, progress, _user_id(done))
+            _harness.finished_run(mongo, progress, _user_id(done))
             url = gw.gateway_url + "/api/v1/training-runs/current"
             etag = requests.get(url, headers={"Authorization": f"Bearer {live.token}"}, timeout=10).headers.get("ETag")
             targets = {

@@ -62,14 +62,18 @@ def issue_session(user_id: str) -> dict:
     return {"token": token, "expires_at": expires_at.isoformat()}
 
 
-def authenticate() -> str:
-    """The user of the request's bearer token (sets g.user_id), or a 401 saying why not."""
+def authenticate(along=None) -> str:
+    """The user of the request's bearer token (sets g.user_id), or a 401 saying why not. `along`:
+    the route's Redis reads, made in the session check's round trip (`g.prefetched`, sessions.py)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "Log in first: this route needs an `Authorization: Bearer <token>` header.")
     token_hash = _hash_token(token.strip())
-    session = deps().sessions.lookup(token_hash)  # Redis-cached, revocation immediate (sessions.py)
+    if along is None:
+        session = deps().sessions.lookup(token_hash)  # Redis-cached, revocation immediate (sessions.py)
+    else:
+        session, g.prefetched = deps().sessions.lookup_along(token_hash, along)
     if session is None:
         raise ApiError(401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again.")
     if session.expires_at <= now():

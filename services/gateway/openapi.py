@@ -71,9 +71,11 @@ _DEFAULT = {
 
 def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseModel] | Form | None = None,
         query: type[BaseModel] | None = None, auth: bool | Literal["optional"] = True, limited: bool = False,
-        outage: bool = True, summary: str | None = None):
+        outage: bool = True, summary: str | None = None, prefetch=None):
     """Describe a route and validate its request: `g.body` and `g.query` hold the parsed models.
-    `outage=False`: the route reads no backing service (no 503)."""
+    `outage=False`: the route reads no backing service (no 503). `prefetch(pipe, user_id)`: Redis
+    reads the route makes on every request, queued in the session check's round trip (results in
+    `g.prefetched`, None when not made: services/gateway/sessions.py `lookup_along`)."""
 
     def decorate(view):
         doc = (view.__doc__ or "").strip()
@@ -91,7 +93,7 @@ def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseMod
             if op.auth is True and "user_id" not in g:  # not already done by an outer decorator
                 from services.gateway.auth import authenticate
 
-                authenticate()
+                authenticate(prefetch)
             if op.query is not None:
                 g.query = parse_query(op.query)
             if isinstance(op.body, type):

@@ -41,17 +41,25 @@ class RunStatusReader:
         self._lock = threading.Lock()
 
     # -- the two questions the API asks --
-    def current(self, user_id: str) -> dict | None:
-        """The status of the user's newest run (the live one if any: a user has at most one, and
-        it is the newest); None if they have none."""
-        # One round trip in the usual case: the pointer, and the counts of the run it pointed
-        # to last time (a hint kept per process; checked against the pointer).
+    def queue_current(self, pipe, user_id: str) -> str | None:
+        """Queues what `current` reads from Redis on a pipeline (the session check's, so that an
+        authenticated poll is one round trip): the user's newest-run pointer, and the counts of the
+        run it named last time (a hint kept per process; checked against the pointer). Returns
+        that hint, which `current` needs with the results."""
         hint = self._hints.get(user_id)
-        pipe = self.progress.r.pipeline(transaction=False)
         pipe.get(newest_key(user_id))
         if hint:
             pipe.hgetall(run_key(hint))
-        got = pipe.execute()
+        return hint
+
+    def current(self, user_id: str, prefetched: tuple | None = None) -> dict | None:
+        """The status of the user's newest run (the live one if any: a user has at most one, and
+        it is the newest); None if they have none. `prefetched`: (hint, results) of
+        `queue_current`, already read; else it reads them itself (one round trip)."""
+        if prefetched is None:
+            pipe = self.progress.r.pipeline(transaction=False)
+            prefetched = (self.queue_current(pipe, user_id), pipe.execute())
+        hint, got = prefetched
         pointer = _text(got[0]) if got[0] else None
         if pointer:
             run = self._record(pointer)

@@ -31,6 +31,8 @@ REVOKED = b"-"
 # A cached entry lives at most this long (it is re-read from MongoDB after): it bounds what a
 # Redis restored from an old snapshot (one without a later tombstone) could bring back.
 ENTRY_TTL = 300
+# Token hash -> user id kept per process for `lookup_along` (a hint only: never trusted as a session).
+USER_HINTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -59,16 +61,45 @@ def _decode(raw: bytes) -> Session:
 class SessionStore:
     def __init__(self, db: Database, redis: Redis):
         self.db, self.redis = db, redis
+        self._users: dict[str, str] = {}
 
     def lookup(self, token_hash: str) -> Session | None:
         """The session of this token hash (expired or not: the caller tells which), or None if
         it was never issued or has been revoked."""
-        key = cache_key(token_hash)
         try:
-            raw = self.redis.get(key)
+            raw = self.redis.get(cache_key(token_hash))
         except RedisError as exc:  # the cache is down: MongoDB still knows every session
             log.warning("session cache unavailable, reading MongoDB: %r", exc)
             return self._from_db(token_hash)
+        return self._resolve(token_hash, raw)
+
+    def lookup_along(self, token_hash: str, reads) -> tuple[Session | None, tuple | None]:
+        """`lookup`, with the route's own Redis reads in the same round trip: `reads(pipe, user_id)`
+        queues them for the user this token belonged to when this process last saw it (a token's
+        user never changes) and returns what the caller needs to read the results. Returns
+        (session, (that return, the results)), the second None unless the session is that user's
+        (the caller then reads for itself). The session GET is still made on every request, so
+        revocation stays as immediate as `lookup`'s."""
+        user_id = self._users.get(token_hash)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(cache_key(token_hash))
+        context = reads(pipe, user_id) if user_id is not None else None
+        try:
+            raw, *results = pipe.execute()
+        except RedisError as exc:  # the cache is down: MongoDB still knows every session
+            log.warning("session cache unavailable, reading MongoDB: %r", exc)
+            return self._from_db(token_hash), None
+        session = self._resolve(token_hash, raw)
+        if session is None:
+            return None, None
+        if user_id is None:
+            if len(self._users) >= USER_HINTS:
+                self._users.clear()  # crude, and rare: the next request of each token reads twice
+            self._users[token_hash] = session.user_id
+        return session, ((context, results) if user_id == session.user_id else None)
+
+    def _resolve(self, token_hash: str, raw: bytes | None) -> Session | None:
+        """The session, from what its cache key held (a tombstone, an entry, or nothing: MongoDB)."""
         if raw == REVOKED:
             return None
         if raw is not None:
@@ -76,6 +107,7 @@ class SessionStore:
         session = self._from_db(token_hash)
         if session is None:
             return None
+        key = cache_key(token_hash)
         try:
             filled = self.redis.set(key, _encode(session), nx=True, ex=min(ENTRY_TTL, _seconds_left(session.expires_at)))
             if not filled and self.redis.get(key) == REVOKED:  # revoked while we were reading MongoDB

@@ -50,10 +50,11 @@ def start():
 
 @bp.get("/api/v1/training-runs/current")
 @api(responses={200: RunStatus, 304: ("unchanged since the ETag sent in If-None-Match", None),
-                404: ("never trained (run_not_found)", Error)})
+                404: ("never trained (run_not_found)", Error)},
+     prefetch=lambda pipe, user_id: deps().run_status.queue_current(pipe, user_id))
 def current():
     """The user's active run, or else the latest."""
-    status = deps().run_status.current(g.user_id)
+    status = deps().run_status.current(g.user_id, g.get("prefetched"))
     if status is None:
         raise ApiError(404, "run_not_found", "You have not trained a model yet.")
     return status_answer(status)
