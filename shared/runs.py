@@ -106,6 +106,13 @@ def finish(db: Database, progress: Progress, run: dict, state: str, reason: str 
     return done
 
 
+def cancel(db: Database, progress: Progress, run: dict, reason: str) -> dict | None:
+    """Cancel a live run: Redis first, so labelers stop at once, then the durable record (which
+    frees the user's slot). None when the run had already ended."""
+    progress.set_state(run["_id"], "cancelled")
+    return finish(db, progress, run, "cancelled", reason=reason)
+
+
 def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str | None, publish) -> str:
     """Count one post of a run (`msg`: its post.discovered) as done or failed, exactly once however
     often it is counted; the caller whose count completes the run publishes its build.

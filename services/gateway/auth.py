@@ -163,8 +163,7 @@ def delete_account():
     if user and user.get("active_run"):
         run = d.db.runs.find_one({"_id": user["active_run"]})
         if run:
-            d.progress.set_state(run["_id"], "cancelled")
-            runs.finish(d.db, d.progress, run, "cancelled", reason="The account was deleted.")
+            runs.cancel(d.db, d.progress, run, "The account was deleted.")
     for collection in ("posts", "models", "predictions", "runs", "run_media", "oauth_states", "oidc_states", "identities",
                        "email_verifications", "run_failures"):
         d.db[collection].delete_many({"user_id": g.user_id})

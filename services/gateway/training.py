@@ -90,9 +90,7 @@ def cancel(run_id: str):
     run = _own_run(run_id)
     if run["state"] not in LIVE_STATES:
         raise ApiError(409, "run_not_active", f"This run is already {run['state']}.", state=run["state"])
-    # Redis first so labelers stop at once; then the durable record (which frees the user's slot).
-    d.progress.set_state(run_id, "cancelled")
-    if runs.finish(d.db, d.progress, run, "cancelled", reason="Cancelled by the user.") is None:
+    if runs.cancel(d.db, d.progress, run, "Cancelled by the user.") is None:
         latest = d.db.runs.find_one({"_id": run_id}, {"state": 1})
         raise ApiError(409, "run_not_active", f"This run is already {latest['state']}.", state=latest["state"])
     return jsonify({"run_id": run_id, "state": "cancelled"})
