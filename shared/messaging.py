@@ -22,12 +22,13 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
 
 from shared import contracts, logs, metrics, topology
+from shared.confirms import ConfirmedBatches, persistent
 from shared.heartbeat import keep_alive
 from shared.settings import Settings, load
 
@@ -82,6 +83,7 @@ class Publisher:
         connection.transport_options = {**(connection.transport_options or {}), **self.retry_policy}
         self._producer: Producer | None = None
         self._lock = threading.Lock()
+        self._batches: ConfirmedBatches | None = None  # opened on the first publish_many
 
     @classmethod
     def for_settings(cls, settings: Settings, *, confirm: bool = True) -> "Publisher":
@@ -96,22 +98,25 @@ class Publisher:
             self._producer = Producer(channel)
         return self._producer
 
-    def publish(self, message: contracts.Message, *, exchange=None, routing_key=None, **properties) -> None:
+    def _routed(self, message: contracts.Message, exchange=None, routing_key=None, **properties) -> dict:
+        """`Producer.publish` arguments of a contract message: its route, type, id, request id."""
         default_exchange, default_key = topology.ROUTES.get(message.TYPE, (None, None))
-        exchange = exchange if exchange is not None else default_exchange
-        routing_key = routing_key if routing_key is not None else default_key
         headers = {**logs.message_headers(), **(properties.pop("headers", None) or {})}
-        self.publish_raw(message.body(), exchange=exchange, routing_key=routing_key, type=message.TYPE,
-                         message_id=message.message_id, headers=headers, **properties)
+        return dict(body=message.body(), exchange=exchange if exchange is not None else default_exchange,
+                    routing_key=routing_key if routing_key is not None else default_key, type=message.TYPE,
+                    message_id=message.message_id, headers=headers, **properties)
+
+    def publish(self, message: contracts.Message, *, exchange=None, routing_key=None, **properties) -> None:
+        self.publish_raw(**self._routed(message, exchange, routing_key, **properties))
 
     def publish_raw(self, body, *, exchange, routing_key, headers: dict | None = None, **properties) -> None:
         """Publish a body as it is (a message being retried or dead-lettered keeps its bytes)."""
-        properties = {"content_type": "application/json", "content_encoding": "utf-8", "delivery_mode": 2, **properties}
         try:
             with self._lock:
                 self._get_producer().publish(
                     body, exchange=exchange, routing_key=routing_key, headers=headers or {},
-                    timeout=self.settings.confirm_timeout, retry=True, retry_policy=self.retry_policy, **properties,
+                    timeout=self.settings.confirm_timeout, retry=True, retry_policy=self.retry_policy,
+                    **persistent(properties),
                 )
         except Exception as exc:
             self._producer = None  # the next publish starts from a fresh channel
@@ -119,7 +124,27 @@ class Publisher:
                 raise
             raise ConnectionError(f"could not publish to {exchange or routing_key!r}: {exc!r}") from exc
 
+    def publish_many(self, messages: Iterable[contracts.Message]) -> None:
+        """Publish a batch like `publish`, waiting once for the confirms of all of it (shared/confirms.py).
+        Raises ConnectionError on a nack, a failed channel or connection, or no confirm within
+        LIKELY_CONFIRM_TIMEOUT; after a reconnect the whole batch is published again."""
+        batch = [{**persistent(m), "timeout": self.settings.confirm_timeout} for m in map(self._routed, messages)]
+        if not batch:
+            return
+        try:
+            with self._lock:
+                if self._batches is None:
+                    self._batches = ConfirmedBatches(self.connection)
+                b = self._batches
+                b.connection.ensure(b, b.send, **self.retry_policy)(batch, self.settings.confirm_timeout)
+        except Exception as exc:
+            if self._batches is not None:
+                self._batches.reset()  # the next batch starts from a fresh channel
+            raise ConnectionError(f"could not publish a batch of {len(batch)}: {exc!r}") from exc
+
     def close(self) -> None:
+        if self._batches is not None:
+            self._batches.close()
         self.connection.release()
 
 

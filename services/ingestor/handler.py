@@ -7,6 +7,7 @@ from typing import Callable, Iterable
 from pymongo.database import Database
 
 from shared import runs
+from shared.confirms import publish_all
 from shared.contracts import PostDiscovered, TrainRequested
 from shared.instagram import InstagramError, Media, Throttled, TokenRejected
 from shared.messaging import Delivery, Reject, Retry
@@ -34,7 +35,9 @@ def select_images(media: Iterable[Media]) -> tuple[list[Media], int]:
 
 def handle_train(msg: TrainRequested, delivery: Delivery, *, db: Database, progress: Progress,
                  list_media: Callable[[str], Iterable[Media]], access_token: Callable[[dict], str | None],
-                 publish: Callable) -> None:
+                 publish: Callable, publish_many: Callable | None = None) -> None:
+    """`publish_many` (Publisher.publish_many) publishes the run's posts in one confirmed batch;
+    without it they go one by one through `publish`."""
     run = db.runs.find_one({"_id": msg.run_id})
     if run is None or run["user_id"] != msg.user_id:
         raise Reject(f"unknown run {msg.run_id}")
@@ -51,8 +54,8 @@ def handle_train(msg: TrainRequested, delivery: Delivery, *, db: Database, progr
     elif live.state == "listing":
         progress.set_running(run["_id"], run["user_id"], run["total"])
     # (Re)publish every post of the run; labelers count each media id once, so a replay is safe.
-    for post in runs.media(db, run):
-        publish(PostDiscovered(message_id=f"{run['_id']}:{post['media_id']}", **post))
+    publish_all((PostDiscovered(message_id=f"{run['_id']}:{post['media_id']}", **post) for post in runs.media(db, run)),
+                publish, publish_many)
 
 
 def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_token) -> dict | None:

@@ -19,7 +19,8 @@ def main() -> None:
         publisher = messaging.Publisher.for_settings(settings)
         while not stop.wait(settings.janitor_interval):
             try:
-                reaper.sweep(database, progress, publisher.publish, stall=settings.run_stall_timeout)
+                reaper.sweep(database, progress, publisher.publish, stall=settings.run_stall_timeout,
+                             publish_many=publisher.publish_many)
             except Exception as exc:  # noqa: BLE001 - MongoDB, Redis or the broker is down: next sweep
                 log.warning("sweep skipped: %r", exc)
 

@@ -11,6 +11,7 @@ from typing import Callable
 from pymongo.database import Database
 
 from shared import runs
+from shared.confirms import publish_all
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from shared.progress import LIVE_STATES, Progress
 
@@ -26,8 +27,10 @@ def last_progress(run: dict, touched: float | None) -> float:
     return max(_ts(run.get("started_at")), _ts(run.get("updated_at")), touched or 0.0)
 
 
-def sweep(db: Database, progress: Progress, publish: Callable, *, stall: float, now: float | None = None) -> dict[str, str]:
-    """One pass over the live runs; returns {run_id: 'resumed' | 'failed'} for those acted on."""
+def sweep(db: Database, progress: Progress, publish: Callable, *, stall: float, now: float | None = None,
+          publish_many: Callable | None = None) -> dict[str, str]:
+    """One pass over the live runs; returns {run_id: 'resumed' | 'failed'} for those acted on.
+    A resumed run's posts go in one confirmed batch through `publish_many` when given."""
     now = time.time() if now is None else now
     acted = {}
     for head in db.runs.find({"state": {"$in": list(LIVE_STATES)}}, {"_id": 1}):
@@ -45,14 +48,14 @@ def sweep(db: Database, progress: Progress, publish: Callable, *, stall: float, 
                     log.error("run %s failed: stalled in %s", run["_id"], run["state"])
                     acted[run["_id"]] = "failed"
         elif now - moved >= stall:
-            resume(db, progress, publish, run)
+            resume(db, progress, publish, run, publish_many)
             db.runs.update_one({"_id": run["_id"]}, {"$set": {"resumed_at": datetime.fromtimestamp(now, timezone.utc)}, "$inc": {"resumes": 1}})
             log.warning("run %s resumed: no progress in %s for %.0f s", run["_id"], run["state"], now - moved)
             acted[run["_id"]] = "resumed"
     return acted
 
 
-def resume(db: Database, progress: Progress, publish: Callable, run: dict) -> None:
+def resume(db: Database, progress: Progress, publish: Callable, run: dict, publish_many: Callable | None = None) -> None:
     """Publish the run's remaining work again (duplicates are harmless: handlers are idempotent)."""
     run_id, user_id = run["_id"], run["user_id"]
     if run["state"] == "listing":
@@ -63,6 +66,5 @@ def resume(db: Database, progress: Progress, publish: Callable, run: dict) -> No
         if progress.get(run_id) is None:
             runs.restore_progress(db, progress, run)
         seen = progress.seen(run_id)
-        for post in runs.media(db, run):
-            if post["media_id"] not in seen:
-                publish(PostDiscovered(message_id=f"{run_id}:{post['media_id']}", **post))
+        publish_all((PostDiscovered(message_id=f"{run_id}:{post['media_id']}", **post)
+                     for post in runs.media(db, run) if post["media_id"] not in seen), publish, publish_many)
