@@ -16,7 +16,7 @@ bp = Blueprint("training", __name__)
 
 
 def _own_run(run_id: str) -> dict:
-    run = deps().db.runs.find_one({"_id": run_id, "user_id": g.user_id}, {"media": 0})
+    run = deps().db.runs.find_one({"_id": run_id, "user_id": g.user_id})
     if run is None:  # another user's run looks exactly like a missing one
         raise ApiError(404, "run_not_found", "No such training run.")
     return run

@@ -47,7 +47,7 @@ def handle_dead(queue: str, type_name: str | None, body: bytes | str, headers: d
     if isinstance(msg, contracts.PostDiscovered):
         outcome = "post_" + runs.count_post(db, progress, msg, "failed", f"dead-lettered: {reason}", publish)
     elif isinstance(msg, (contracts.TrainRequested, contracts.BuildRequested)) and msg.run_id:
-        run = db.runs.find_one({"_id": msg.run_id}, {"media": 0})
+        run = db.runs.find_one({"_id": msg.run_id})
         if run is not None and run["state"] in LIVE_STATES and run["user_id"] == msg.user_id:
             step = "listed" if isinstance(msg, contracts.TrainRequested) else "built"
             finished = runs.finish(db, progress, run, "failed", reason=f"The run could not be {step}: {reason}")
