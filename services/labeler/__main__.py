@@ -2,7 +2,7 @@
 import threading
 
 from shared import download, messaging, metrics, service, storage, topology
-from shared.labeling import concurrency, get_labeler
+from shared.labeling import ImageLimits, concurrency, get_labeler
 from shared.labeling.rekognition import CALL_SECONDS as REKOGNITION_CALL_SECONDS
 
 from services.labeler.handler import handle_post
@@ -18,6 +18,7 @@ def main() -> None:
     # A paid labeler's claim on a post outlasts its download and its call (then a worker killed
     # holding it has lost it: another may label the post).
     claim_seconds = settings.download_timeout + REKOGNITION_CALL_SECONDS
+    limits = ImageLimits.from_settings(settings)
 
     def fetch(url: str) -> bytes:  # one HTTP session per handler thread: connections are reused
         if not hasattr(local, "session"):
@@ -27,7 +28,7 @@ def main() -> None:
 
     def handler(msg, delivery):
         handle_post(msg, delivery, db=database, progress=progress, store=store, labeler=labeler,
-                    fetch=fetch, publish=publisher.publish, claim_seconds=claim_seconds)
+                    fetch=fetch, publish=publisher.publish, limits=limits, claim_seconds=claim_seconds)
 
     # A remote labeler waits on the network: keep several posts in flight (handle_post, the
     # labeler, pymongo, redis-py and the publisher are thread-safe); the offline model computes.

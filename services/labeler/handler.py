@@ -17,7 +17,7 @@ from redis.exceptions import LockError
 from shared import runs, storage
 from shared.contracts import PostDiscovered
 from shared.download import DownloadFailed
-from shared.labeling import ImageRejected
+from shared.labeling import ImageLimits, ImageRejected, load_image
 from shared.messaging import Delivery, Reject, Retry
 from shared.progress import Progress
 
@@ -28,7 +28,7 @@ CLAIM_SECONDS = 120.0
 
 def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progress: Progress,
                 store: storage.ImageStore, labeler, fetch: Callable[[str], bytes], publish: Callable,
-                claim_seconds: float = CLAIM_SECONDS) -> str:
+                limits: ImageLimits, claim_seconds: float = CLAIM_SECONDS) -> str:
     """Returns the verdict of the count ('counted', 'complete', 'duplicate', 'inactive').
 
     Redis or MongoDB down (here or while counting) raises: the worker retries the post later
@@ -40,7 +40,7 @@ def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progre
     with labeling_turn(msg, db=db, progress=progress, labeler=labeler, seconds=claim_seconds) as mine:
         if mine:
             try:
-                image = download(msg, fetch=fetch, store=store)
+                image = download(msg, fetch=fetch, store=store, limits=limits)
                 label_and_store(msg, image, db=db, labeler=labeler)
             except Exception as exc:  # noqa: BLE001 - outcome_of raises again what is worth another try
                 outcome, reason = outcome_of(exc, delivery)
@@ -110,14 +110,13 @@ class Image:
     sha256: str
 
 
-def download(msg: PostDiscovered, *, fetch: Callable[[str], bytes], store: storage.ImageStore) -> Image:
+def download(msg: PostDiscovered, *, fetch: Callable[[str], bytes], store: storage.ImageStore,
+             limits: ImageLimits) -> Image:
     """Download the post's image and keep it in the image store. Non-images are refused
     (ImageRejected) before anything is stored; only the format and hash are needed here (the
     labeler decodes for itself), so JPEGs are decoded at 1/8 scale."""
-    from shared.labeling import load_image
-
     data = fetch(msg.media_url)
-    intake = load_image(data, draft=32)
+    intake = load_image(data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels, draft=32)
     key = storage.instagram_key(msg.user_id, msg.media_id, intake.ext)
     store.put(key, data, f"image/{intake.format.lower()}")
     return Image(data, key, intake.sha256)

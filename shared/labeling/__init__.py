@@ -14,14 +14,14 @@ from __future__ import annotations
 import threading
 
 from .cache import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore
-from .intake import ImageRejected, IntakeImage, load_image
+from .intake import ImageLimits, ImageRejected, IntakeImage, load_image
 from .delay import DelayLabeler, parse_delay
 from .offline import LabelerUnavailable, OfflineLabeler
 from .rekognition import RekognitionLabeler
 from .types import Label, Labeler, LabelResult
 
 __all__ = [
-    "Label", "LabelResult", "Labeler", "ImageRejected", "IntakeImage", "load_image", "get_labeler",
+    "Label", "LabelResult", "Labeler", "ImageLimits", "ImageRejected", "IntakeImage", "load_image", "get_labeler",
     "CachedLabeler", "MemoryCacheStore", "MongoCacheStore", "TieredCacheStore", "OfflineLabeler", "RekognitionLabeler",
     "LabelerUnavailable", "BACKENDS", "DelayLabeler", "concurrency",
 ]

@@ -38,6 +38,18 @@ class IntakeImage:
     sha256: str  # of the original bytes
 
 
+@dataclass(frozen=True)
+class ImageLimits:
+    """What an accepted image may weigh (bytes) and declare (pixels). A hot path builds it once:
+    `load_image` without limits reads them from the settings, which costs ~1 ms a call."""
+    max_bytes: int
+    max_pixels: int
+
+    @classmethod
+    def from_settings(cls, settings) -> "ImageLimits":
+        return cls(settings.max_image_bytes, settings.max_image_pixels)
+
+
 def _defaults(max_bytes, max_pixels):
     if max_bytes is None or max_pixels is None:
         from shared.settings import Settings

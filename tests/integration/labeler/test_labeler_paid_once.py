@@ -19,7 +19,7 @@ from botocore.stub import ANY, Stubber
 
 from services.labeler.handler import handle_post
 from shared import messaging, topology
-from shared.labeling import Label, LabelResult, RekognitionLabeler
+from shared.labeling import ImageLimits, Label, LabelResult, RekognitionLabeler
 from shared.messaging import Delivery
 from shared.settings import load
 from tests.integration.pipeline.test_pipeline_handlers import fetch, media, world  # noqa: F401 - the fixture
@@ -106,7 +106,8 @@ def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world
 
     def handler(msg, delivery):
         verdicts.append(handle_post(msg, delivery, db=world.db, progress=world.progress, store=world.store,
-                                    labeler=labeler, fetch=fetch, publish=world.sent.append))
+                                    labeler=labeler, fetch=fetch, publish=world.sent.append,
+                                    limits=ImageLimits.from_settings(settings)))
 
     def deliver_every_copy(expected: int) -> None:
         publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)

@@ -20,7 +20,7 @@ from shared import runs
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from shared.download import DownloadFailed
 from shared.instagram import Media, Throttled, TokenRejected
-from shared.labeling import Label, LabelResult
+from shared.labeling import ImageLimits, Label, LabelResult
 from shared.messaging import Delivery, Retry
 from shared.model import predict
 from shared.progress import run_key, seen_key
@@ -28,6 +28,7 @@ from shared.storage import LocalImageStore
 
 FIRST = Delivery(redeliveries=0, last_attempt=False)
 LAST = Delivery(redeliveries=5, last_attempt=True)
+LIMITS = ImageLimits(max_bytes=10 * 2**20, max_pixels=40_000_000)
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
@@ -97,7 +98,8 @@ def world(mongo_db, progress, tmp_path):
 
         def label(self, msg, delivery=FIRST) -> str:
             return handle_post(msg, delivery, db=mongo_db, progress=progress, store=self.store,
-                               labeler=self.labeler, fetch=fetch, publish=published.append)
+                               labeler=self.labeler, fetch=fetch, publish=published.append,
+                               limits=LIMITS)
 
         def posts_sent(self):
             return [m for m in published if isinstance(m, PostDiscovered)]
