@@ -34,7 +34,9 @@ def per_request_us(client, path: str, headers: dict, n: int, expect: int) -> flo
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--requests", type=int, default=2000)
-    ap.add_argument("--profile", action="store_true", help="cProfile the live status route")
+    ap.add_argument("--profile", action="store_true", help="cProfile one route (--profile-route)")
+    ap.add_argument("--profile-route", default="status_live", choices=("healthz", "status_live", "status_done", "status_304"))
+    ap.add_argument("--profile-out", help="also write cProfile's stats to this file (pstats)")
     ap.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative")
     args = ap.parse_args(argv)
     from services.gateway.app import create_app
@@ -61,9 +63,13 @@ def main(argv=None) -> int:
         for name, us in out.items():
             print(f"{name:<12} {us:8.0f} µs of CPU per request ({us / out['healthz']:.2f}× /healthz)")
         if args.profile:
+            name = args.profile_route
+            path, headers, _ = routes[name]
             prof = cProfile.Profile()
-            prof.runcall(lambda: [client.get(url, headers=tokens[0]) for _ in range(args.requests)])
+            prof.runcall(lambda: [client.get(path, headers=headers) for _ in range(args.requests)])
             pstats.Stats(prof).sort_stats(args.sort).print_stats(30)
+            if args.profile_out:
+                prof.dump_stats(args.profile_out)
     return 0
 
 

@@ -1,7 +1,9 @@
 """Training runs (start, status, cancel) and the model (rebuild, summary)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+import hashlib
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from services.gateway import model_schema
 from services.gateway.auth import deps
@@ -71,14 +73,17 @@ def get_run(run_id: str):
     return status_answer(status)
 
 
-def status_answer(status: dict):
+def status_answer(status: dict) -> Response:
     """The status with an ETag, to be revalidated on every use (`no-cache`): a page polling an
-    unchanged run gets 304 Not Modified and keeps what it has (the browser sends If-None-Match)."""
-    resp = jsonify(status)
-    resp.add_etag()
-    resp.headers["Cache-Control"] = "no-cache, private"
-    resp.vary.add("Authorization")
-    return resp.make_conditional(request)
+    unchanged run gets 304 Not Modified and keeps what it has (the browser sends If-None-Match).
+    Built by hand rather than with werkzeug's `add_etag` and `make_conditional` (dates, ranges):
+    this is the route every open page polls, and they were a quarter of its time."""
+    body = current_app.json.dumps(status)
+    etag = hashlib.sha1(body.encode()).hexdigest()
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache, private", "Vary": "Authorization"}
+    if request.if_none_match.contains_weak(etag):  # weak comparison, as RFC 9110 asks for GET
+        return Response(status=304, headers=headers)
+    return Response(body + "\n", mimetype="application/json", headers=headers)
 
 
 @bp.post("/api/v1/training-runs/<run_id>/cancel")

@@ -22,3 +22,32 @@ def test_a_token_of_another_user_never_reads_the_first_users_status(make_client,
     first.request("DELETE", "/api/v1/users/me")
     assert statuses(stack, first.token, CURRENT) == [401] * TRIES
     assert statuses(stack, second.token, CURRENT) == [404] * TRIES
+
+
+def test_the_status_is_revalidated_by_its_etag_until_the_run_moves(client, stack, mongo_db, progress):
+    """200 with an ETag; the same ETag (strong, weak or `*`) gets 304 with no body and the same
+    caching headers; another ETag gets the status; a counted post changes the ETag."""
+    import requests
+
+    from tests.support.runs import count, live_run
+
+    user_id = client.request("GET", "/api/v1/me")["user_id"]
+    run_id = live_run(mongo_db, progress, user_id, total=40, counted=10)
+    auth = {"Authorization": f"Bearer {client.token}"}
+
+    def get(**headers):
+        return requests.get(stack.gateway_url + CURRENT, headers={**auth, **headers}, timeout=30)
+
+    first = get()
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and first.json()["run_id"] == run_id and first.json()["done"] == 8
+    assert first.headers["Content-Type"] == "application/json"
+    assert first.headers["Cache-Control"] == "no-cache, private" and "Authorization" in first.headers["Vary"]
+    for sent in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        again = get(**{"If-None-Match": sent})
+        assert again.status_code == 304 and again.content == b"", sent
+        assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == "no-cache, private"
+    assert get(**{"If-None-Match": '"not-it"'}).status_code == 200
+    count(progress, run_id, 11)  # a post not counted before, done
+    moved = get(**{"If-None-Match": etag})
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag and moved.json()["done"] == 9
