@@ -29,7 +29,7 @@ def media_file(name, fname):
     if acct is None:
         return not_found()
     ctl = sb.control.get(acct.name)
-    owners = [p["id"] for p in sb.all_posts(acct) if fname in post_files(p)]
+    owners = acct.file_owners.get(fname, []) + [p["id"] for p in ctl.added_posts if fname in post_files(p)]
     if not owners:
         return not_found()
     with sb.control.lock:
