@@ -60,6 +60,7 @@ test-deploy: install
 bench: install
 	bash scripts/infra.sh up
 	for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done  # bench/_*.py: their shared parts
+	echo "== bench/pipeline.py --offline"; $(PY) bench/pipeline.py --offline --posts 1000 --labelers 1,2
 
 clean: down
 	rm -rf .venv $(VAR)

@@ -102,6 +102,19 @@ def _weighted_median(v: np.ndarray, w: np.ndarray) -> float:
     return float(v[o][min(int(np.searchsorted(cw, 0.5 * cw[-1])), v.size - 1)])
 
 
+def _weighted_medians(v: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """`_weighted_median(v, w)` for each row w of `weights`, sorting v once."""
+    o = np.argsort(v, kind="mergesort")
+    cw = np.cumsum(weights[:, o], axis=1)
+    return v[o][np.minimum((cw < 0.5 * cw[:, -1:]).sum(axis=1), v.size - 1)]
+
+
+def _half_life_weights(n: int) -> np.ndarray:
+    """One row per HALF_LIVES entry: the weights of n posts, the newest last."""
+    age = np.arange(n - 1, -1, -1, dtype=np.float64)
+    return np.vstack([np.ones(n) if h is None else np.power(0.5, age / h) for h in HALF_LIVES])
+
+
 class _Design:
     """The columns of one target's fit: the labels seen on its posts, the gap, the types."""
 
@@ -376,9 +389,9 @@ def level_path(doc: dict, enc: Encoded, limit: int = 300) -> list[tuple[float, f
     z = np.log1p(enc.likes) - (_batch(p, enc) - p.level)
     z, t = z[mask], enc.t[mask]
     out = []
+    weights = _half_life_weights(min(z.size, MAX_WINDOW))  # a window of n posts: its last n columns
     for i in range(max(0, z.size - limit), z.size):
         zi = z[max(0, i + 1 - MAX_WINDOW): i + 1]
-        age = np.arange(zi.size - 1, -1, -1, dtype=np.float64)
-        lv = [_weighted_median(zi, np.ones(zi.size) if h is None else np.power(0.5, age / h)) for h in HALF_LIVES]
+        lv = _weighted_medians(zi, weights[:, weights.shape[1] - zi.size:])
         out.append((float(t[i]), max(math.expm1(float(np.mean(lv))), 0.0)))
     return out

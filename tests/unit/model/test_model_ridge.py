@@ -147,3 +147,16 @@ def test_no_fit_reads_past_the_window(monkeypatch):
     doc = ridge.fit_ridge(encode(posts_of([10] * 150 + [100] * 50)))
     assert doc["likes"]["posts"] == 200 and doc["likes"]["window_posts"] == 50
     assert ridge.RidgePredictor(doc).predict([])["likes"] == pytest.approx(100.0, rel=1e-3)
+
+
+def test_weighted_medians_of_many_weightings_equal_each_one_alone():
+    """The level path's medians (one sort for every half-life) are exactly the one-at-a-time ones,
+    ties and a window shorter than the weights included."""
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 7, 300):
+        v = np.round(rng.normal(size=n), 1)  # rounded: many ties
+        weights = ridge._half_life_weights(n + 5)[:, 5:]
+        assert weights.shape == (len(ridge.HALF_LIVES), n)
+        got = ridge._weighted_medians(v, weights)
+        assert got.tolist() == [ridge._weighted_median(v, w) for w in weights]
+    assert ridge._weighted_medians(np.array([1.0, 2.0, 10.0]), np.array([[1.0, 1.0, 5.0]])).tolist() == [10.0]
