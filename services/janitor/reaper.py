@@ -8,6 +8,7 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
+from pydantic import ValidationError
 from pymongo.database import Database
 
 from shared import runs
@@ -30,29 +31,49 @@ def last_progress(run: dict, touched: float | None) -> float:
 def sweep(db: Database, progress: Progress, publish: Callable, *, stall: float, now: float | None = None,
           publish_many: Callable | None = None) -> dict[str, str]:
     """One pass over the live runs; returns {run_id: 'resumed' | 'failed'} for those acted on.
-    A resumed run's posts go in one confirmed batch through `publish_many` when given."""
+    A resumed run's posts go in one confirmed batch through `publish_many` when given. A run that
+    cannot be swept now (a store or the broker down) is left for the next sweep, without keeping
+    the others waiting; one whose stored posts cannot make messages again is failed."""
     now = time.time() if now is None else now
     acted = {}
     for head in db.runs.find({"state": {"$in": list(LIVE_STATES)}}, {"_id": 1}):
-        run = db.runs.find_one({"_id": head["_id"]})
-        if run is None or run["state"] not in LIVE_STATES:
+        try:
+            verdict = _sweep_run(db, progress, publish, head["_id"], stall=stall, now=now, publish_many=publish_many)
+        except Exception as exc:  # noqa: BLE001 - one run's failure must not keep the others stuck
+            log.warning("run %s: not swept, tried again at the next sweep: %r", head["_id"], exc)
             continue
-        live = progress.get(run["_id"])
-        moved = last_progress(run, live.touched if live else None)
-        resumed = _ts(run.get("resumed_at"))
-        if resumed >= moved:  # resumed before, and nothing moved since
-            if now - resumed >= stall:
-                reason = (f"No progress for {stall:.0f} s, even after its work was sent again; "
-                          "train again to pick up where it stopped.")
-                if runs.finish(db, progress, run, "failed", reason=reason):
-                    log.error("run %s failed: stalled in %s", run["_id"], run["state"])
-                    acted[run["_id"]] = "failed"
-        elif now - moved >= stall:
-            resume(db, progress, publish, run, publish_many)
-            db.runs.update_one({"_id": run["_id"]}, {"$set": {"resumed_at": datetime.fromtimestamp(now, timezone.utc)}, "$inc": {"resumes": 1}})
-            log.warning("run %s resumed: no progress in %s for %.0f s", run["_id"], run["state"], now - moved)
-            acted[run["_id"]] = "resumed"
+        if verdict:
+            acted[head["_id"]] = verdict
     return acted
+
+
+def _sweep_run(db: Database, progress: Progress, publish: Callable, run_id: str, *, stall: float, now: float,
+               publish_many: Callable | None) -> str | None:
+    run = db.runs.find_one({"_id": run_id})
+    if run is None or run["state"] not in LIVE_STATES:
+        return None
+    live = progress.get(run["_id"])
+    moved = last_progress(run, live.touched if live else None)
+    resumed = _ts(run.get("resumed_at"))
+    if resumed >= moved:  # resumed before, and nothing moved since
+        if now - resumed >= stall:
+            reason = (f"No progress for {stall:.0f} s, even after its work was sent again; "
+                      "train again to pick up where it stopped.")
+            if runs.finish(db, progress, run, "failed", reason=reason):
+                log.error("run %s failed: stalled in %s", run["_id"], run["state"])
+                return "failed"
+        return None
+    if now - moved < stall:
+        return None
+    try:
+        resume(db, progress, publish, run, publish_many)
+    except ValidationError as exc:  # its stored posts cannot make messages: no resume can help
+        log.error("run %s failed: its stored posts cannot be sent again: %s", run["_id"], exc)
+        reason = "Its posts could not be sent for labelling again after it stalled; train again."
+        return "failed" if runs.finish(db, progress, run, "failed", reason=reason) else None
+    db.runs.update_one({"_id": run["_id"]}, {"$set": {"resumed_at": datetime.fromtimestamp(now, timezone.utc)}, "$inc": {"resumes": 1}})
+    log.warning("run %s resumed: no progress in %s for %.0f s", run["_id"], run["state"], now - moved)
+    return "resumed"
 
 
 def resume(db: Database, progress: Progress, publish: Callable, run: dict, publish_many: Callable | None = None) -> None:

@@ -4,6 +4,7 @@ service running: tests/chaos.)"""
 from __future__ import annotations
 
 import time
+import uuid
 
 from services.janitor.deadletters import handle_dead
 from services.janitor.reaper import sweep
@@ -135,3 +136,23 @@ def test_a_post_whose_worker_dies_on_every_delivery_is_dead_lettered_by_the_brok
     assert "delivery limit" in runs.failures(world.db, run)[0]["reason"]
     live = world.progress.get(run["_id"])
     assert (live.done, live.failed, live.state) == (1, 1, "building")
+
+
+def test_a_run_whose_posts_cannot_be_sent_again_is_failed_and_the_others_are_still_resumed(world):
+    """One stalled run's stored posts do not make valid messages (no timestamp): the sweep fails
+    that run with a reason instead of stopping, and resumes another stalled run in the same pass."""
+    other = uuid.uuid4().hex
+    world.db.users.insert_one({"_id": other, "email": f"{other}@example.com", "active_run": None})
+    broken = runs.create(world.db, world.progress, other)
+    listing = runs.store_media(world.db, broken, [{"run_id": broken["_id"], "user_id": other, "media_id": "x1",
+                                                   "media_url": "http://127.0.0.1:9/x1.jpg", "likes": 1, "comments": 0}])
+    runs.transition(world.db, broken["_id"], "running", ("listing",), total=1, listing=listing, likes_hidden=0)
+    world.progress.set_running(broken["_id"], other, 1)
+    run = world.start_run([media(1, "red", 100), media(2, "green", 80)])
+    world.sent.clear()
+    acted = sweep(world.db, world.progress, world.sent.append, stall=STALL, now=time.time() + STALL + 1)
+    assert acted[broken["_id"]] == "failed" and acted[run["_id"]] == "resumed"
+    stored = world.db.runs.find_one({"_id": broken["_id"]})
+    assert stored["state"] == "failed" and "could not be sent for labelling again" in stored["reason"]
+    assert world.db.users.find_one({"_id": other})["active_run"] is None
+    assert sorted(m.media_id for m in world.posts_sent()) == ["m1", "m2"]
