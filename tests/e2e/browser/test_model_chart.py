@@ -48,6 +48,7 @@ def card(page):
 def drawn(section, which: str = "chart-main") -> dict:
     """What an SVG of the chart (chart-main: every post; chart-held: the held-out posts alone)
     holds: marks counted, every number of every attribute, texts past its edges."""
+    section.locator(f"svg.{which}").wait_for()  # drawn once the plot has a width (a ResizeObserver's callback)
     return section.evaluate("""(s, which) => {
         const svg = s.querySelector('svg.' + which);
         const count = (sel) => svg.querySelectorAll(sel).length;
