@@ -48,6 +48,10 @@ class Reject(Exception):
 WORKER_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.5, "interval_step": 1.0, "interval_max": 2.0}
 EDGE_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.0, "interval_step": 0.2, "interval_max": 0.2}
 
+#: Messages of a batch published before one wait for their confirms: a reconnect publishes
+#: this many again at most (a 10,000-post listing is ten of them; the waits cost ~1 ms each).
+CONFIRM_CHUNK = 1000
+
 ATTEMPT_HEADER = "x-likely-attempt"  # how many delayed retries this message has had
 ERROR_HEADER = "x-likely-error"  # why it was retried or dead-lettered
 QUEUE_HEADER = "x-likely-queue"  # the work queue it was dead-lettered from
@@ -124,23 +128,25 @@ class Publisher:
                 raise
             raise ConnectionError(f"could not publish to {exchange or routing_key!r}: {exc!r}") from exc
 
-    def publish_many(self, messages: Iterable[contracts.Message]) -> None:
-        """Publish a batch like `publish`, waiting once for the confirms of all of it (shared/confirms.py).
-        Raises ConnectionError on a nack, a failed channel or connection, or no confirm within
-        LIKELY_CONFIRM_TIMEOUT; after a reconnect the whole batch is published again."""
+    def publish_many(self, messages: Iterable[contracts.Message], chunk: int = CONFIRM_CHUNK) -> None:
+        """Publish a batch like `publish`, waiting once per `chunk` messages for their confirms
+        (shared/confirms.py). Raises ConnectionError on a nack, a failed channel or connection, or
+        no confirm within LIKELY_CONFIRM_TIMEOUT (the chunks before it were published); after a
+        reconnect the chunk that was going out is published again whole."""
         batch = [{**persistent(m), "timeout": self.settings.confirm_timeout} for m in map(self._routed, messages)]
-        if not batch:
-            return
-        try:
-            with self._lock:
-                if self._batches is None:
-                    self._batches = ConfirmedBatches(self.connection)
-                b = self._batches
-                b.connection.ensure(b, b.send, **self.retry_policy)(batch, self.settings.confirm_timeout)
-        except Exception as exc:
-            if self._batches is not None:
-                self._batches.reset()  # the next batch starts from a fresh channel
-            raise ConnectionError(f"could not publish a batch of {len(batch)}: {exc!r}") from exc
+        for start in range(0, len(batch), chunk):
+            part = batch[start:start + chunk]
+            try:
+                with self._lock:
+                    if self._batches is None:
+                        self._batches = ConfirmedBatches(self.connection)
+                    b = self._batches
+                    b.connection.ensure(b, b.send, **self.retry_policy)(part, self.settings.confirm_timeout)
+            except Exception as exc:
+                if self._batches is not None:
+                    self._batches.reset()  # the next batch starts from a fresh channel
+                raise ConnectionError(f"could not publish messages {start + 1}-{start + len(part)} "
+                                      f"of a batch of {len(batch)}: {exc!r}") from exc
 
     def close(self) -> None:
         if self._batches is not None:
