@@ -63,8 +63,32 @@ class TokenCipher:
             raise ValueError("stored token cannot be decrypted with this key") from exc
 
 
-def signing_key(settings: Settings | None = None) -> bytes:
-    """A key for signing URLs, derived from (not equal to) the encryption key."""
+def signing_keys(settings: Settings | None = None) -> list[bytes]:
+    """Keys for signing (URLs, the OIDC flow's cookie), derived from (not equal to) the
+    encryption keys, newest first: the first signs, every one verifies, so what was signed
+    before a rotation (a link, a log-in in progress) still holds after it."""
     import hashlib
 
-    return hashlib.sha256(b"likely-url-signing:" + _key(settings or load())).digest()
+    return [hashlib.sha256(b"likely-url-signing:" + k).digest() for k in _keys(settings or load())]
+
+
+def signing_key(settings: Settings | None = None) -> bytes:
+    """The key new signatures use."""
+    return signing_keys(settings)[0]
+
+
+def sign(message: bytes, settings: Settings | None = None) -> str:
+    """An HMAC-SHA256 of the message under the newest signing key (hex, 32 characters)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(signing_key(settings), message, hashlib.sha256).hexdigest()[:32]
+
+
+def signed(signature: str, message: bytes, settings: Settings | None = None) -> bool:
+    """Whether `signature` is the message's HMAC under any signing key (constant time each)."""
+    import hashlib
+    import hmac
+
+    return any(hmac.compare_digest(signature, hmac.new(k, message, hashlib.sha256).hexdigest()[:32])
+               for k in signing_keys(settings))

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     public_url: str = Field("http://127.0.0.1:8000", description="URL people reach the gateway at (OAuth redirects)")
     token_ttl: int = Field(3600, description="Session token lifetime, seconds")
     admin_emails: str = Field("", description="Emails of the admin accounts (the operators' API: `likely top`, `likely dead-letters`), comma-separated; an address grants nothing until it is verified")
-    secret_key: str = Field("", description="Fernet keys that encrypt Instagram tokens at rest, comma-separated: the first encrypts, every one decrypts (rotation: put the new key first, keep the old ones until re-encrypted). Empty: a dev key kept in the data dir, refused when LIKELY_ENV=production")
+    secret_key: str = Field("", description="Fernet keys that encrypt Instagram tokens at rest and sign image links and log-in cookies, comma-separated: the first encrypts and signs, every one decrypts and verifies (rotation: put the new key first, keep the old ones until re-encrypted). Empty: a dev key kept in the data dir, refused when LIKELY_ENV=production")
     env: str = Field("development", description="`development` or `production` (every service then refuses to start without LIKELY_SECRET_KEY)")
     max_upload_bytes: int = Field(25 * 1024 * 1024, description="Largest request body the gateway reads")
     rpc_timeout: float = Field(15.0, description="Seconds the gateway waits for the inferer")

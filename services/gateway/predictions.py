@@ -1,8 +1,6 @@
 """Predictions: upload one image (or several, ranked), the history, and the user's own uploads."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 import uuid
@@ -19,6 +17,7 @@ from shared.contracts import InferRequest
 from shared.labeling import ImageRejected
 from shared.rpc import RpcTimeout
 from shared.runs import now
+from shared.secrets import sign, signed
 
 log = logging.getLogger(__name__)
 bp = Blueprint("predictions", __name__)
@@ -29,17 +28,14 @@ _STATUS = {"model_not_trained": 409, "unknown_model_kind": 400, "forbidden": 404
            "inference_failed": 503}
 
 
-def _signature(upload_id: str, user_id: str, expires: int) -> str:
-    from shared.secrets import signing_key
-
-    msg = f"{upload_id}:{user_id}:{expires}".encode()
-    return hmac.new(signing_key(deps().settings), msg, hashlib.sha256).hexdigest()[:32]
+def _signed_part(upload_id: str, user_id: str, expires: int) -> bytes:
+    return f"{upload_id}:{user_id}:{expires}".encode()
 
 
 def image_url(prediction: dict) -> str:
     """A URL an <img> can load without a header: signed for this user, valid for an hour."""
     expires = int(time.time()) + URL_TTL
-    sig = _signature(prediction["_id"], prediction["user_id"], expires)
+    sig = sign(_signed_part(prediction["_id"], prediction["user_id"], expires), deps().settings)
     return url_for("predictions.image", prediction_id=prediction["_id"], exp=expires, sig=sig)
 
 
@@ -178,7 +174,8 @@ def image(prediction_id: str):
     p = db.predictions.find_one({"_id": prediction_id})
     sig, exp = g.query.sig, g.query.exp
     if sig and exp is not None:
-        ok = p is not None and exp >= time.time() and hmac.compare_digest(sig, _signature(prediction_id, p["user_id"], exp))
+        ok = p is not None and exp >= time.time() and signed(sig, _signed_part(prediction_id, p["user_id"], exp),
+                                                              deps().settings)
         if not ok:
             raise ApiError(404, "image_not_found", "No such image (or the link has expired).")
     else:

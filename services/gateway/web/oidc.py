@@ -45,7 +45,7 @@ from services.gateway.handover import hand_over
 from services.gateway.limits import oidc_start_by_address
 from shared.mail import normal_address
 from shared.runs import now
-from shared.secrets import signing_key
+from shared.secrets import signing_keys
 
 log = logging.getLogger(__name__)
 
@@ -278,11 +278,18 @@ def email_of(p: Provider, claims: dict) -> tuple[str, bool]:
 
 # ------------------------------------------------------------------ wiring
 
+def session_secrets(settings) -> tuple[str, list[str]]:
+    """The Flask session's secret and its fallbacks, one per LIKELY_SECRET_KEY key: a log-in in
+    progress when the keys rotate (its cookie signed with the old first key) still completes."""
+    keys = [hashlib.sha256(b"likely-oidc-session:" + k).hexdigest() for k in signing_keys(settings)]
+    return keys[0], keys[1:]
+
+
 def install(app: Flask) -> None:
     """Authlib's client for each configured provider, the Flask session that binds a flow to
     its browser (signed with a key derived from LIKELY_SECRET_KEY), and the routes."""
     settings = app.extensions["likely"].settings
-    app.secret_key = hashlib.sha256(b"likely-oidc-session:" + signing_key(settings)).hexdigest()
+    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = session_secrets(settings)
     app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH=COOKIE_PATH, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax",  # sent on the provider's top-level redirect back only
                       SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"))
