@@ -33,7 +33,7 @@ def database(settings: Settings | None = None) -> Database:
 
 
 #: Collections whose documents carry `expires_at` and are deleted by the server after it.
-EXPIRING = ("sessions", "oauth_states", "oidc_states", "login_handovers", "email_verifications")
+EXPIRING = ("sessions", "oauth_states", "oidc_states", "login_handovers", "email_verifications", "claims")
 
 
 def ensure_indexes(db: Database) -> None:

@@ -1,7 +1,6 @@
 """Live run progress in Redis, counted exactly once per media however often it is delivered.
 
-Keys: `run:{id}` hash (user_id state total done failed touched), `run:{id}:seen` set, and
-`run:{id}:labeling:{media_id}` (who is labelling a post with a paid labeler, for a while).
+Keys: `run:{id}` hash (user_id state total done failed touched) and `run:{id}:seen` set.
 Redis may lose all of it; `restore()` rebuilds a run from MongoDB's record, atomically and only
 if the run is missing. (The user's active run is MongoDB's `users.active_run` alone.)
 """
@@ -65,10 +64,6 @@ def seen_key(run_id: str) -> str:
     return f"run:{run_id}:seen"
 
 
-def labeling_key(run_id: str, media_id: str) -> str:
-    return f"run:{run_id}:labeling:{media_id}"
-
-
 class Progress:
     def __init__(self, client: redis.Redis, ttl_seconds: int = 7 * 24 * 3600):
         self.r = client
@@ -130,11 +125,6 @@ class Progress:
         pipe.expire(run_key(run_id), 3600)
         pipe.delete(seen_key(run_id))
         pipe.execute()
-
-    def labeling_claim(self, run_id: str, media_id: str, seconds: float) -> redis.lock.Lock:
-        """A claim on labelling one post of a run, held by one worker at a time and for at most
-        `seconds` (a worker killed holding it loses it then): redis-py's Lock, not blocking."""
-        return self.r.lock(labeling_key(run_id, media_id), timeout=seconds, blocking=False)
 
 
 def _s(v) -> str:

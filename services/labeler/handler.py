@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pymongo.database import Database
-from redis.exceptions import LockError
 
 from shared import runs, storage
+from shared.claims import Claim
 from shared.contracts import PostDiscovered
 from shared.download import DownloadFailed
 from shared.labeling import ImageLimits, ImageRejected, load_image
@@ -37,7 +37,7 @@ def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progre
     if not run_is_live(msg, db=db, progress=progress):
         return "inactive"  # cancelled (or over): ack without work
     outcome, reason = "done", None
-    with labeling_turn(msg, db=db, progress=progress, labeler=labeler, seconds=claim_seconds) as mine:
+    with labeling_turn(msg, db=db, labeler=labeler, seconds=claim_seconds) as mine:
         if mine:
             try:
                 image = download(msg, fetch=fetch, store=store, limits=limits)
@@ -79,7 +79,7 @@ def already_labeled(msg: PostDiscovered, *, db: Database, labeler) -> bool:
 
 
 @contextlib.contextmanager
-def labeling_turn(msg: PostDiscovered, *, db: Database, progress: Progress, labeler, seconds: float):
+def labeling_turn(msg: PostDiscovered, *, db: Database, labeler, seconds: float):
     """Yields whether this worker is to label the post: not when its labels are stored.
 
     A labeler that charges per call (`labeler.paid`) labels a post under a claim, one worker at
@@ -93,14 +93,15 @@ def labeling_turn(msg: PostDiscovered, *, db: Database, progress: Progress, labe
     if not getattr(labeler, "paid", False):
         yield True
         return
-    claim = progress.labeling_claim(msg.run_id, msg.media_id, seconds)
+    # In MongoDB, beside the labels, not in Redis: a Redis lock lost with Redis (a restart) while
+    # its holder is still calling would let a second worker take it and pay again (claims.py).
+    claim = Claim(db, f"label:{msg.user_id}:{msg.media_id}", seconds)
     if not claim.acquire():
         raise Retry(f"media {msg.media_id} is being labelled by another worker")
     try:
         yield not already_labeled(msg, db=db, labeler=labeler)  # its last holder may have stored them
     finally:
-        with contextlib.suppress(LockError):  # held past `seconds`: it expired, nothing to release
-            claim.release()
+        claim.release()
 
 
 @dataclass(frozen=True)

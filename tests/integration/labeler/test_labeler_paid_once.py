@@ -15,6 +15,7 @@ import time
 from collections import Counter
 
 import boto3
+import pytest
 from botocore.stub import ANY, Stubber
 
 from services.labeler.handler import handle_post
@@ -140,3 +141,45 @@ def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world
         for queue in (topology.LABELER_POSTS, topology.dead_queue_of(topology.LABELER_POSTS)):
             assert queue(conn.channel()).queue_declare(passive=True).message_count == 0
 
+
+
+def test_a_claim_is_held_by_one_worker_until_released_or_expired(mongo_db):
+    """shared/claims.py on the MongoDB-wire server: one holder at a time; a holder that died
+    loses it when it expires; a release by someone else's token (after expiry) changes nothing."""
+    from datetime import datetime, timedelta, timezone
+    import uuid
+
+    from shared.claims import Claim
+
+    t0, key = datetime(2026, 1, 1, tzinfo=timezone.utc), f"label:test:{uuid.uuid4().hex}"
+    now = [t0]
+    first, second = (Claim(mongo_db, key, 60, clock=lambda: now[0]) for _ in range(2))
+    assert first.acquire() and not second.acquire()
+    now[0] = t0 + timedelta(seconds=59)
+    assert not second.acquire()
+    now[0] = t0 + timedelta(seconds=61)  # the first holder died: its claim has expired
+    assert second.acquire()
+    first.release()  # too late: the claim is the second's now
+    assert not Claim(mongo_db, key, 60, clock=lambda: now[0]).acquire()
+    second.release()
+    assert Claim(mongo_db, key, 60, clock=lambda: now[0]).acquire()
+
+
+def test_a_paid_post_claimed_in_mongodb_by_another_worker_waits_whatever_redis_holds(world):
+    """The claim is in MongoDB: another worker's claim on the post sends this copy to the retry
+    queue without a call, and once it is given up the post is labelled once."""
+    from shared.claims import Claim
+    from shared.messaging import Retry
+
+    world.start_run([media(1, "red", 100)])
+    post = world.posts_sent()[0]
+    other = Claim(world.db, f"label:{world.user}:{post.media_id}", 60)
+    assert other.acquire()
+    world.labeler, stubber = stubbed_rekognition()  # no call expected
+    with pytest.raises(Retry, match="being labelled by another worker"):
+        world.label(post)
+    stubber.assert_no_pending_responses()
+    other.release()
+    world.labeler, stubber = stubbed_rekognition(DETECTED)
+    assert world.label(post, REDELIVERED) == "complete"
+    stubber.assert_no_pending_responses()
