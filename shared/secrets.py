@@ -1,7 +1,10 @@
 """Encryption at rest for Instagram tokens (Fernet: AES-128-CBC + HMAC-SHA256), with key rotation
-(MultiFernet: LIKELY_SECRET_KEY lists keys, the first encrypts, every one decrypts)."""
+(MultiFernet: LIKELY_SECRET_KEY lists keys, the first encrypts, every one decrypts), and the
+HMAC keys derived from the same list for what is signed (the first signs, every one verifies)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -67,28 +70,18 @@ def signing_keys(settings: Settings | None = None) -> list[bytes]:
     """Keys for signing (URLs, the OIDC flow's cookie), derived from (not equal to) the
     encryption keys, newest first: the first signs, every one verifies, so what was signed
     before a rotation (a link, a log-in in progress) still holds after it."""
-    import hashlib
-
     return [hashlib.sha256(b"likely-url-signing:" + k).digest() for k in _keys(settings or load())]
 
 
-def signing_key(settings: Settings | None = None) -> bytes:
-    """The key new signatures use."""
-    return signing_keys(settings)[0]
+def _mac(key: bytes, message: bytes) -> str:
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
 def sign(message: bytes, settings: Settings | None = None) -> str:
     """An HMAC-SHA256 of the message under the newest signing key (hex, 32 characters)."""
-    import hashlib
-    import hmac
-
-    return hmac.new(signing_key(settings), message, hashlib.sha256).hexdigest()[:32]
+    return _mac(signing_keys(settings)[0], message)
 
 
 def signed(signature: str, message: bytes, settings: Settings | None = None) -> bool:
     """Whether `signature` is the message's HMAC under any signing key (constant time each)."""
-    import hashlib
-    import hmac
-
-    return any(hmac.compare_digest(signature, hmac.new(k, message, hashlib.sha256).hexdigest()[:32])
-               for k in signing_keys(settings))
+    return any(hmac.compare_digest(signature, _mac(k, message)) for k in signing_keys(settings))

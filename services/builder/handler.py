@@ -35,10 +35,6 @@ def to_training(stored: list[dict]) -> list[TrainingPost]:
     ]
 
 
-def training_posts(db: Database, user_id: str) -> list[TrainingPost]:
-    return to_training(labelled_posts(db, user_id))
-
-
 def likes_hidden(db: Database, user_id: str, run: dict | None) -> int:
     """How many of the user's posts were left out of training because their likes are hidden,
     as the run's listing counted them (a rebuild: the latest listing's count)."""

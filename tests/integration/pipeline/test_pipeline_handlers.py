@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from services.builder.handler import handle_build, training_posts
+from services.builder.handler import handle_build, labelled_posts, to_training
 from services.ingestor.handler import handle_train
 from services.labeler.handler import handle_post
 from shared import runs
@@ -229,7 +229,7 @@ def test_hidden_likes_never_train_and_are_counted_on_the_run_and_the_model(world
     model = world.db.models.find_one({"user_id": world.user})
     assert model["training_size"] == 2 and model["likes_hidden"] == 2
     assert runs.status(world.db, world.progress, world.db.runs.find_one({"_id": run["_id"]}))["likes_hidden"] == 2
-    posts = training_posts(world.db, world.user)
+    posts = to_training(labelled_posts(world.db, world.user))
     assert {p.media_id: p.product_type for p in posts} == {"m1": "FEED", "m3": "REELS"}
     rebuild = BuildRequested(user_id=world.user, reason="rebuild")  # no run: the latest listing's count
     assert handle_build(rebuild, FIRST, db=world.db, progress=world.progress) == "built"
