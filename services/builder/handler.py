@@ -21,7 +21,7 @@ def labelled_posts(db: Database, user_id: str) -> list[dict]:
     older posts), read once: the fit's inputs and which labelers made them."""
     return list(db.posts.find({"user_id": user_id, "labels": {"$exists": True}},
                               {"media_id": 1, "timestamp": 1, "likes": 1, "comments": 1, "labels": 1,
-                               "product_type": 1, "labeler": 1}))
+                               "product_type": 1, "media_type": 1, "caption": 1, "labeler": 1}))
 
 
 def to_training(stored: list[dict]) -> list[TrainingPost]:
@@ -30,7 +30,8 @@ def to_training(stored: list[dict]) -> list[TrainingPost]:
         TrainingPost(media_id=p["media_id"], timestamp=p["timestamp"], likes=int(p["likes"]),
                      comments=None if p.get("comments") is None else int(p["comments"]),
                      labels=tuple((lab["name"], float(lab["confidence"])) for lab in p.get("labels", [])),
-                     product_type=p.get("product_type"))
+                     product_type=p.get("product_type"), media_type=p.get("media_type"),
+                     caption=p.get("caption"))
         for p in stored if p.get("likes") is not None
     ]
 

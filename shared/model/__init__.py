@@ -15,9 +15,12 @@ import numpy as np
 
 from .data import MIN_CONFIDENCE, Encoded, NotEnoughPosts, TrainingPost, encode, to_days
 from .metrics import BASELINES, MIN_BACKTEST_POSTS, best_baseline, count_range, coverage, scores, split_index
+from .caption import caption_features
 from .chart import chart_data
+from .explain import caption_section, same_for_every_format
+from .formats import BASE_MEDIA, BASE_PRODUCT
 from .models import FITTERS, PREDICTORS, _spread
-from .ridge import level_path
+from .ridge_predict import level_path
 from .threads import single_threaded
 
 __all__ = [
@@ -171,8 +174,14 @@ class Model:
         return p
 
     def predict(self, labels, *, kind: str | None = None, when: datetime | None = None,
-                product_type: str | None = None) -> dict:
+                product_type: str | None = None, media_type: str | None = None,
+                caption: str | None = None) -> dict:
+        """Likes and comments of an image with these (name, confidence) labels, posted as this
+        format (default IMAGE/FEED) with this caption (None: not given; its hashtags join the
+        labels as '#name'). See docs/model.md for the answer's shape."""
         p = self.predictor(kind or self.kind)
+        media_type = (media_type or BASE_MEDIA).upper()
+        product_type = (product_type or BASE_PRODUCT).upper()
         kept, dropped = [], []
         seen = set()
         for name, conf in labels or ():
@@ -181,23 +190,39 @@ class Model:
             seen.add(name)
             conf = float(conf) if conf is not None else 0.0
             (kept if conf >= MIN_CONFIDENCE else dropped).append((name, conf))
+        cap = None if caption is None else caption_features(caption)
+        tags = [(t, 100.0) for t in (cap.hashtags if cap else ()) if t not in seen]
+        features = kept + tags
         if p.kind == "trend":
             if when is None:
-                out = p.predict(kept, to_days(datetime.now(timezone.utc)), time_known=False)
+                out = p.predict(features, to_days(datetime.now(timezone.utc)), time_known=False)
             else:
-                out = p.predict(kept, to_days(when))
+                out = p.predict(features, to_days(when))
         elif p.kind == DEFAULT_KIND:
-            out = p.predict(kept, None if when is None else to_days(when), product_type=product_type)
+            out = p.predict(features, None if when is None else to_days(when), product_type=product_type,
+                            media_type=media_type, caption=cap)
         else:
-            out = p.predict(kept, None if when is None else to_days(when))
+            out = p.predict(features, None if when is None else to_days(when))
+        entries = out["labels"]
+        out["labels"] = entries[:len(kept)]
         for name, conf in dropped:
             out["labels"].append({"name": name, "confidence": conf, "matched": False, "likes": None,
                                   "comments": None, "dropped": f"confidence below {MIN_CONFIDENCE:g}"})
+        out["caption"] = caption_section(cap, entries[len(kept):])
+        out.setdefault("factors", {}).setdefault("format_factor", 1.0)
+        out["factors"].setdefault("caption_factor", 1.0)
+        out.setdefault("format", {"media_type": media_type, "product_type": product_type,
+                                  "likes_factor": 1.0, "comments_factor": 1.0})
+        out.setdefault("formats", same_for_every_format(out, self.format_posts()))
         for key in ("likes", "comments"):
             v = out.get(key)
             if v is not None and not math.isfinite(v):
                 out[key] = None
         return out
+
+    def format_posts(self) -> dict:
+        ridge = self.models.get(DEFAULT_KIND) or {}
+        return (ridge.get("likes") or {}).get("format_posts") or {}
 
 
 _CACHE: "OrderedDict[int, tuple[dict, Model]]" = OrderedDict()
@@ -220,11 +245,14 @@ def load(model_doc: dict) -> Model:
 
 
 def predict(model_doc: dict, labels: list[tuple[str, float]], *, kind: str | None = None,
-            when: datetime | None = None, product_type: str | None = None) -> dict:
-    """Predict likes and comments for an image with these (name, confidence) labels."""
+            when: datetime | None = None, product_type: str | None = None, media_type: str | None = None,
+            caption: str | None = None) -> dict:
+    """Predict likes and comments for an image with these (name, confidence) labels, posted as
+    this format (default IMAGE/FEED) with this caption text (None: not given)."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown model kind {kind!r}; known: {', '.join(KINDS)}")
-    return load(model_doc).predict(labels, kind=kind, when=when, product_type=product_type)
+    return load(model_doc).predict(labels, kind=kind, when=when, product_type=product_type,
+                                   media_type=media_type, caption=caption)
 
 
 def coefficients(model_doc: dict) -> dict:

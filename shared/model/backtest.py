@@ -3,7 +3,11 @@
     python -m shared.model.backtest POSTS.jsonl [--models a,b,c] [--per-account]
 
 POSTS.jsonl: one JSON object a line, {"account", "id", "timestamp" (ISO 8601), "likes",
-"comments" (may be null), "labels": [{"name", "confidence"}]}.
+"comments" (may be null), "labels": [{"name", "confidence"}], and optionally "media_type"
+(IMAGE, VIDEO, CAROUSEL_ALBUM), "product_type" (FEED, REELS), "caption" (text)}.
+`--labels hashtags` (the default: the real development sets' labels are their captions'
+hashtags) reads each label as the hashtag '#name', as the product learns it from a caption;
+`--labels image` reads them as an image's labels (the generated set's).
 
 Per account, posts sorted by time: the oldest int(0.8 n) train, the rest test; accounts with
 fewer than 10 posts are skipped; labels below confidence 50 are dropped. For each model the
@@ -26,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from . import DEFAULT_KIND, KINDS, backtest_encoded, single_threaded
+from .caption import hashtag
 from .data import TrainingPost, encode
 from .metrics import MIN_BACKTEST_POSTS, coverage, mae, mae_log, rankdata, scores, spearman, split_index, time_split
 
@@ -50,21 +55,32 @@ def _ts(s: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-def parse_post(obj: dict) -> tuple[str, TrainingPost]:
-    labels = tuple((str(lab["name"]), float(lab.get("confidence", 100.0))) for lab in obj.get("labels") or ())
+LABEL_KINDS = ("image", "hashtags")
+
+
+def parse_post(obj: dict, labels_are: str = "image") -> tuple[str, TrainingPost]:
+    """labels_are 'hashtags': each label is a caption's hashtag ('#name', confidence 100, as
+    shared.model.caption reads it from a caption); 'image': an image's labels as given."""
+    if labels_are == "hashtags":
+        labels = tuple(dict.fromkeys((hashtag(str(lab["name"])), 100.0) for lab in obj.get("labels") or ()))
+    else:
+        labels = tuple((str(lab["name"]), float(lab.get("confidence", 100.0))) for lab in obj.get("labels") or ())
     comments = obj.get("comments")
     return str(obj.get("account", "")), TrainingPost(
         media_id=str(obj.get("id", "")), timestamp=_ts(obj["timestamp"]), likes=int(obj["likes"]),
-        comments=None if comments is None else int(comments), labels=labels)
+        comments=None if comments is None else int(comments), labels=labels,
+        product_type=obj.get("product_type"), media_type=obj.get("media_type"), caption=obj.get("caption"))
 
 
-def read_posts(path: str) -> dict[str, list[TrainingPost]]:
+def read_posts(path: str, labels_are: str = "image") -> dict[str, list[TrainingPost]]:
+    if labels_are not in LABEL_KINDS:
+        raise ValueError(f"labels_are: one of {', '.join(LABEL_KINDS)}, not {labels_are!r}")
     accounts: dict[str, list[TrainingPost]] = defaultdict(list)
     with (sys.stdin if path == "-" else open(path)) as f:
         for line in f:
             line = line.strip()
             if line:
-                acc, post = parse_post(json.loads(line))
+                acc, post = parse_post(json.loads(line), labels_are)
                 accounts[acc].append(post)
     return accounts
 
@@ -115,12 +131,14 @@ def main(argv=None) -> int:
     ap.add_argument("posts", help="posts JSONL file, or - for standard input")
     ap.add_argument("--models", default=",".join(KINDS), help=f"comma-separated kinds (default: {','.join(KINDS)})")
     ap.add_argument("--per-account", action="store_true", help="print each account's figures too")
+    ap.add_argument("--labels", choices=LABEL_KINDS, default="hashtags",
+                    help="what the labels are: captions' hashtags (the real sets', default) or an image's")
     a = ap.parse_args(argv)
     kinds = [k.strip() for k in a.models.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         ap.error(f"unknown model kind(s): {', '.join(unknown)}; known: {', '.join(KINDS)}")
-    accounts = read_posts(a.posts)
+    accounts = read_posts(a.posts, a.labels)
 
     def show(name, r):
         if a.per_account:

@@ -6,6 +6,9 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .caption import caption_features
+from .formats import media_of
+
 #: Labels below this confidence are dropped, at fit and at predict time (DESIGN.md).
 MIN_CONFIDENCE = 50.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -25,6 +28,10 @@ class TrainingPost:
     labels: tuple[tuple[str, float], ...]  # (name, confidence 0-100)
     #: Instagram's media_product_type ("FEED", "REELS", ...); None when unknown. A feature.
     product_type: str | None = None
+    #: Instagram's media_type (IMAGE, VIDEO, CAROUSEL_ALBUM); None when unknown. A feature.
+    media_type: str | None = None
+    #: The caption's text (None: unknown): its hashtags, mentions and length are features.
+    caption: str | None = None
 
 
 def to_days(ts: datetime) -> float:
@@ -63,10 +70,23 @@ class Encoded:
     post_of: np.ndarray
     offsets: np.ndarray
     ptype: np.ndarray = None  # object array: each post's product type (str) or None
+    mtype: np.ndarray = None  # object array: each post's media type (str) or None
+    mentions: np.ndarray = None  # the caption's mentions; nan where the caption is unknown
+    caplen: np.ndarray = None  # the caption's length in characters; nan where unknown
 
     def __post_init__(self):
+        n = self.t.shape[0]
         if self.ptype is None:
-            self.ptype = np.full(self.t.shape[0], None, dtype=object)
+            self.ptype = np.full(n, None, dtype=object)
+        if self.mtype is None:
+            self.mtype = np.full(n, None, dtype=object)
+        if self.mentions is None:
+            self.mentions = np.full(n, np.nan)
+        if self.caplen is None:
+            self.caplen = np.full(n, np.nan)
+
+    def _rows(self, rows: slice) -> tuple:
+        return self.ptype[rows], self.mtype[rows], self.mentions[rows], self.caplen[rows]
 
     @property
     def n(self) -> int:
@@ -77,14 +97,14 @@ class Encoded:
         end = int(self.offsets[count])
         return Encoded(self.t[:count], self.likes[:count], self.comments[:count], self.vocab,
                        self.lab[:end], self.conf[:end], self.post_of[:end], self.offsets[: count + 1],
-                       self.ptype[:count])
+                       *self._rows(slice(None, count)))
 
     def tail(self, start: int) -> "Encoded":
         """Posts from index `start` on (the newest)."""
         b = int(self.offsets[start])
         return Encoded(self.t[start:], self.likes[start:], self.comments[start:], self.vocab,
                        self.lab[b:], self.conf[b:], self.post_of[b:] - start, self.offsets[start:] - b,
-                       self.ptype[start:])
+                       *self._rows(slice(start, None)))
 
     def labels_of(self, i: int) -> list[tuple[str, float]]:
         a, b = int(self.offsets[i]), int(self.offsets[i + 1])
@@ -103,17 +123,23 @@ def encode(posts: list[TrainingPost]) -> Encoded:
     likes = np.fromiter((p.likes for p in posts), dtype=np.float64, count=n)
     comments = np.fromiter((np.nan if p.comments is None or p.comments < 0 else p.comments for p in posts),
                            dtype=np.float64, count=n)
-    vocab, lab_a, conf_a, counts = _flat_labels(posts)
+    captions = [None if p.caption is None else caption_features(p.caption) for p in posts]
+    vocab, lab_a, conf_a, counts = _flat_labels(posts, captions)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     post_of = np.repeat(np.arange(n, dtype=np.int64), counts)
     ptype = np.empty(n, dtype=object)  # filled item by item: numpy would split strings otherwise
     ptype[:] = [p.product_type or None for p in posts]
-    return Encoded(t, likes, comments, vocab, lab_a, conf_a, post_of, offsets, ptype)
+    mtype = np.empty(n, dtype=object)
+    mtype[:] = [media_of(p.media_type, p.product_type) for p in posts]
+    mentions = np.array([np.nan if c is None else c.mentions for c in captions], dtype=np.float64)
+    caplen = np.array([np.nan if c is None else c.length for c in captions], dtype=np.float64)
+    return Encoded(t, likes, comments, vocab, lab_a, conf_a, post_of, offsets, ptype, mtype, mentions, caplen)
 
 
-def _flat_labels(posts):
-    """(vocab, label index, confidence in (0, 1], labels per post) of labels >= MIN_CONFIDENCE."""
+def _flat_labels(posts, captions):
+    """(vocab, label index, confidence in (0, 1], labels per post) of labels >= MIN_CONFIDENCE,
+    and of the caption's hashtags ('#name', confidence 100: the caption says it)."""
     names: list[str] = []
     confs: list[float] = []
     counts = np.zeros(len(posts), dtype=np.int64)
@@ -122,6 +148,8 @@ def _flat_labels(posts):
         for name, c in p.labels:  # one entry per name, its highest confidence
             if c is not None and c >= MIN_CONFIDENCE and (name not in seen or seen[name] < c):
                 seen[name] = c
+        for tag in captions[i].hashtags if captions[i] is not None else ():
+            seen[tag] = 100.0
         counts[i] = len(seen)
         names.extend(seen.keys())
         confs.extend(seen.values())

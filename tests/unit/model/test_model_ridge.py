@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shared.model import TrainingPost, predict
-from shared.model import ridge
+from shared.model import ridge, ridge_fit, solve
 from shared.model.data import encode
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -100,10 +100,11 @@ def test_the_sparse_solver_agrees_with_the_dense_one(monkeypatch):
                           tuple((vocab[j], float(rng.integers(50, 101))) for j in rng.choice(450, 12, replace=False)))
              for i in range(160)]
     enc = encode(posts)
-    monkeypatch.setattr(ridge, "DENSE_MAX", 0)  # scipy.sparse design, conjugate gradients
+    monkeypatch.setattr(ridge_fit, "DENSE_MAX", 0)  # scipy.sparse design, conjugate gradients
     sparse_fit = ridge.fit_ridge(enc)
-    monkeypatch.setattr(ridge, "DENSE_MAX", 10**9)  # numpy design, dense solve
-    monkeypatch.setattr(ridge, "DIRECT_MAX", 10_000)
+    monkeypatch.setattr(ridge_fit, "DENSE_MAX", 10**9)  # numpy design, dense solve
+    monkeypatch.setattr(ridge_fit, "DIRECT_MAX", 10_000)
+    monkeypatch.setattr(solve, "DIRECT_MAX", 10_000)
     dense_fit = ridge.fit_ridge(enc)
     a = np.array([e["effect"] for e in sparse_fit["likes"]["effects"]])
     b = np.array([e["effect"] for e in dense_fit["likes"]["effects"]])
@@ -143,7 +144,7 @@ def test_a_long_steady_growth_is_not_lagged():
 
 
 def test_no_fit_reads_past_the_window(monkeypatch):
-    monkeypatch.setattr(ridge, "MAX_WINDOW", 50)
+    monkeypatch.setattr(ridge_fit, "MAX_WINDOW", 50)
     doc = ridge.fit_ridge(encode(posts_of([10] * 150 + [100] * 50)))
     assert doc["likes"]["posts"] == 200 and doc["likes"]["window_posts"] == 50
     assert ridge.RidgePredictor(doc).predict([])["likes"] == pytest.approx(100.0, rel=1e-3)
