@@ -10,7 +10,9 @@ import uuid
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.model.formats import FORMATS as MODEL_FORMATS
 
 
 def new_id() -> str:
@@ -68,6 +70,59 @@ class InferRequest(Message):
     deadline: float | None = None  # epoch seconds after which nobody waits for the answer
 
 
+#: The formats a person can post today, by the word people use, as (media_type, product_type):
+#: the model's table (shared/model/formats.py, in its order) named. The gateway, the inferer,
+#: the web app (its choices are rendered from it) and the CLI read this. A video posted today
+#: is a reel, so VIDEO/FEED (older feed videos, still in people's histories) is not offered.
+FORMATS: dict[str, tuple[str, str]] = dict(zip(("photo", "carousel", "reel"), MODEL_FORMATS, strict=True))
+#: Instagram's media_type and media_product_type values a prediction can name.
+MEDIA_TYPES: tuple[str, ...] = tuple(dict.fromkeys(media for media, _ in FORMATS.values()))
+PRODUCT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(product for _, product in FORMATS.values()))
+DEFAULT_FORMAT = "photo"
+#: Instagram's limit on a caption, in characters.
+MAX_CAPTION_CHARS = 2200
+
+
+class UnknownFormat(ValueError):
+    """A media_type / product_type pair that is not one of FORMATS."""
+
+
+def post_format(media_type: str | None = None, product_type: str | None = None) -> tuple[str, str]:
+    """The (media_type, product_type) a request names, a missing half filled in from the other
+    (nothing: a photo; VIDEO alone: a reel; REELS alone: a video); UnknownFormat otherwise."""
+    for media, product in FORMATS.values():
+        if media_type in (None, media) and product_type in (None, product):
+            if media_type is None and product_type is None:
+                return FORMATS[DEFAULT_FORMAT]
+            return media, product
+    known = ", ".join(f"{m}/{p} ({name})" for name, (m, p) in FORMATS.items())
+    raise UnknownFormat(f"{media_type or '-'}/{product_type or '-'} is not a format you can post; known: {known}")
+
+
+class InferRequestV2(InferRequest):
+    """gateway → inferer (RPC): v1 and the post the person intends: its format and its caption.
+    The gateway sends v1 when neither is given (an inferer of before v2 still answers it); an
+    inferer answers both (v1: a photo in the feed, no caption)."""
+    TYPE: ClassVar[str] = "infer.request.v2"
+    media_type: Literal[MEDIA_TYPES] = FORMATS[DEFAULT_FORMAT][0]  # type: ignore[valid-type]
+    product_type: Literal[PRODUCT_TYPES] = FORMATS[DEFAULT_FORMAT][1]  # type: ignore[valid-type]
+    caption: str | None = Field(default=None, max_length=MAX_CAPTION_CHARS)
+
+    @model_validator(mode="after")
+    def _a_format_one_can_post(self):
+        post_format(self.media_type, self.product_type)
+        return self
+
+
+def infer_request(*, media_type: str | None = None, product_type: str | None = None, caption: str | None = None,
+                  **fields) -> InferRequest:
+    """The request to send: v2 when a format or a caption is named, v1 otherwise."""
+    if media_type is None and product_type is None and caption is None:
+        return InferRequest(**fields)
+    media_type, product_type = post_format(media_type, product_type)
+    return InferRequestV2(media_type=media_type, product_type=product_type, caption=caption, **fields)
+
+
 class InferReply(Message):
     """inferer → gateway: the prediction, or an error code the gateway maps to HTTP."""
     TYPE: ClassVar[str] = "infer.reply.v1"
@@ -78,7 +133,7 @@ class InferReply(Message):
 
 
 MESSAGE_TYPES: dict[str, type[Message]] = {
-    m.TYPE: m for m in (TrainRequested, PostDiscovered, BuildRequested, InferRequest, InferReply)
+    m.TYPE: m for m in (TrainRequested, PostDiscovered, BuildRequested, InferRequest, InferRequestV2, InferReply)
 }
 
 

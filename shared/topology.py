@@ -74,6 +74,7 @@ ROUTES: dict[str, tuple[Exchange, str]] = {
     contracts.BuildRequested.TYPE: (COMMANDS, "build"),
     contracts.PostDiscovered.TYPE: (POSTS, "post"),
     contracts.InferRequest.TYPE: (RPC, "infer"),
+    contracts.InferRequestV2.TYPE: (RPC, "infer"),
 }
 
 

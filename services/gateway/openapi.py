@@ -39,11 +39,13 @@ class Content:
 
 @dataclass(frozen=True)
 class Form:
-    """A multipart/form-data body: field -> JSON Schema, the files' media types per field."""
+    """A multipart/form-data body: field -> JSON Schema, the files' media types per field, and
+    keywords on the whole form (e.g. `anyOf` of the field values allowed together)."""
 
     fields: dict[str, dict]
     required: tuple[str, ...]
     media_types: dict[str, str] = field(default_factory=dict)
+    constraints: dict = field(default_factory=dict)
 
 
 Answer = Any  # a pydantic model or type (JSON), a JSON Schema dict (JSON), Content, or None (no body)
@@ -168,7 +170,8 @@ def _operation(rule, method: str, op: Operation, schemas: dict) -> dict:
     if isinstance(op.body, Form):
         props = {**op.body.fields}
         out["requestBody"] = {"required": True, "content": {"multipart/form-data": {
-            "schema": {"type": "object", "required": list(op.body.required), "properties": props},
+            "schema": {"type": "object", "required": list(op.body.required), "properties": props,
+                       **op.body.constraints},
             "encoding": {name: {"contentType": types} for name, types in op.body.media_types.items()}}}}
     elif op.body is not None:
         out["requestBody"] = {"required": True, "content": {"application/json": {"schema": schemas[_name(op.body)]}}}

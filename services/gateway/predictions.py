@@ -8,12 +8,12 @@ import uuid
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from services.gateway.auth import authenticate, deps
-from services.gateway import uploads
+from services.gateway import post_intent, uploads
 from services.gateway.errors import ApiError
 from services.gateway.openapi import Content, Form, api
 from services.gateway.schemas import Error, History, HistoryQuery, ImageQuery, PredictionAnswer, PredictQuery
 from shared import storage
-from shared.contracts import InferRequest
+from shared.contracts import infer_request
 from shared.labeling import ImageRejected
 from shared.rpc import RpcTimeout
 from shared.runs import now
@@ -83,12 +83,16 @@ def _discard(stored: list[tuple[str, str]]) -> None:
             log.warning("could not delete the upload %s of a failed prediction", key, exc_info=True)
 
 
-def _predict(stored: list[tuple[str, str]], checked: list[uploads.Upload], names: list, kind: str | None) -> list[dict]:
-    """Ask the inferer about every stored upload; the prediction documents, once all answered."""
+def _predict(stored: list[tuple[str, str]], checked: list[uploads.Upload], names: list, kind: str | None,
+             intent: post_intent.Intent) -> list[dict]:
+    """Ask the inferer about every stored upload, as the post `intent` names; the prediction
+    documents, once all answered."""
     d = deps()
     timeout = d.settings.rpc_timeout
-    requests_ = [InferRequest(user_id=g.user_id, image_key=key, sha256=up.sha256, model_kind=kind,
-                              deadline=time.time() + timeout) for (_, key), up in zip(stored, checked)]
+    requests_ = [infer_request(user_id=g.user_id, image_key=key, sha256=up.sha256, model_kind=kind,
+                               deadline=time.time() + timeout, media_type=intent.media_type,
+                               product_type=intent.product_type, caption=intent.caption)
+                 for (_, key), up in zip(stored, checked)]
     try:
         replies = d.rpc.call_many(requests_, timeout)
     except RpcTimeout as exc:
@@ -113,24 +117,33 @@ UPLOAD_FORM = Form(
     # One `image` part per image (up to MAX_IMAGES): OpenAPI describes a repeated part only as an
     # array, whose items schemathesis would send without a filename (a form field, not a file).
     fields={"image": {"type": "string", "format": "binary",
-                      "description": f"an image; repeat the field for several (at most {MAX_IMAGES})"}},
-    required=("image",), media_types={"image": ", ".join(IMAGE_TYPES)})
+                      "description": f"an image; repeat the field for several (at most {MAX_IMAGES})"},
+            **post_intent.FIELDS},
+    required=("image",), media_types={"image": ", ".join(IMAGE_TYPES)}, constraints=post_intent.FORMAT_CHOICES)
 
 
 @bp.post("/api/v1/predictions")
 @api(query=PredictQuery, body=UPLOAD_FORM, responses={
     201: ("one image: its prediction; several: {predictions} ranked best first", PredictionAnswer),
     400: ("not an image we take, or a polyglot, or a bad field: missing_image, too_many_images, not_an_image, "
-          "empty_image, polyglot, corrupt_image, truncated_image, unknown_model_kind, ...", Error),
+          "empty_image, polyglot, corrupt_image, truncated_image, unknown_model_kind, unknown_media_type, "
+          "unknown_product_type, unknown_format (a pair one cannot post), caption_too_long, invalid_caption "
+          "(a file, or twice), ...", Error),
     404: ("the upload was gone before the inferer read it (image_not_found)", Error),
     409: ("no model yet (model_not_trained)", Error),
     413: ("a body, an image or an image's pixels beyond the limits: payload_too_large, image_too_large, "
           "too_many_pixels", Error),
     503: ("the inferer did not answer in time (inferer_unavailable), or a backing service is down", Error)})
 def create():
-    """Predict likes and comments for one image, or rank several (multipart `image` fields)."""
+    """Predict likes and comments for one image, or rank several (multipart `image` fields).
+
+    Optional text fields name the post intended, the same for every image: `media_type` and
+    `product_type` (IMAGE/FEED a photo, the default; CAROUSEL_ALBUM/FEED a carousel;
+    VIDEO/REELS a reel) and `caption`. The answer says what each format would get (`formats`)
+    and what the caption's hashtags do (`caption`)."""
     d = deps()
     kind = g.query.model
+    intent = post_intent.read(request.form, request.files)
     files = _image_fields()
     checked = _check(files)
     if d.db.models.count_documents({"user_id": g.user_id}, limit=1) == 0:
@@ -138,7 +151,7 @@ def create():
     stored: list[tuple[str, str]] = []
     try:
         _store(files, checked, stored)
-        docs = _predict(stored, checked, [f.filename for f in files], kind)
+        docs = _predict(stored, checked, [f.filename for f in files], kind, intent)
     except BaseException:  # the inferer refused, failed or did not answer; MongoDB failed
         _discard(stored)
         raise

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contracts import MEDIA_TYPES, PRODUCT_TYPES
 from shared.model import KINDS
 from shared.progress import LIVE_STATES
 
@@ -83,6 +84,44 @@ class Queued(BaseModel):
     state: Literal["queued"]
 
 
+MediaType = Literal[MEDIA_TYPES]  # type: ignore[valid-type]
+ProductType = Literal[PRODUCT_TYPES]  # type: ignore[valid-type]
+
+
+class PostFormat(_Open):
+    media_type: MediaType
+    product_type: ProductType
+    likes_factor: Optional[float] = Field(description="the format's effect on likes against a photo (x1.4)")
+    comments_factor: Optional[float]
+
+
+class FormatOutcome(_Open):
+    media_type: MediaType
+    product_type: ProductType
+    likes: Optional[float]
+    comments: Optional[float]
+    likes_range: Optional[list[float]] = Field(description="80% range [low, high]")
+    comments_range: Optional[list[float]]
+    likes_factor: Optional[float]
+    posts: int = Field(description="how many of the account's posts had this format")
+
+
+class HashtagEffect(_Open):
+    name: str = Field(description="as written, with its # (lower case)")
+    matched: bool = Field(description="seen in the account's past captions")
+    likes: Optional[float] = Field(description="the likes the prediction would lose without it")
+    likes_factor: Optional[float]
+    comments: Optional[float]
+    comments_factor: Optional[float]
+
+
+class CaptionEffect(_Open):
+    given: bool = Field(description="false: no caption, the prediction is the image's alone")
+    hashtags: list[HashtagEffect]
+    mentions: int
+    length: int = Field(description="characters")
+
+
 class Prediction(_Open):
     id: str
     created_at: str
@@ -94,6 +133,10 @@ class Prediction(_Open):
     model_kind: str
     labels: list[dict] = Field(description="{name, confidence, matched, likes, comments, parents}")
     rank: Optional[int] = Field(default=None, description="several images: 1 for the most liked")
+    format: Optional[PostFormat] = Field(default=None, description="the format asked for and its effect")
+    formats: Optional[list[FormatOutcome]] = Field(
+        default=None, description="what the same image would get as each format one can post (photo, carousel, reel)")
+    caption: Optional[CaptionEffect] = Field(default=None, description="the caption's hashtags and their effects")
 
 
 class Ranked(BaseModel):

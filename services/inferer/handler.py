@@ -10,7 +10,7 @@ from typing import Callable
 from pymongo.database import Database
 
 from shared import storage
-from shared.contracts import InferReply, InferRequest
+from shared.contracts import InferReply, InferRequest, post_format
 from shared.labeling import ImageRejected
 from shared.messaging import Delivery
 from shared.model import Model
@@ -68,8 +68,11 @@ def infer(msg: InferRequest, *, store: storage.ImageStore, labeler, models: Mode
             labels = labeler.label(data)
         except ImageRejected as exc:
             return error(exc.code, exc.message)
+    # v1 names no format and no caption: a photo in the feed, the image alone
+    media_type, product_type = post_format(getattr(msg, "media_type", None), getattr(msg, "product_type", None))
     try:
-        out = model.predict([(lab.name, lab.confidence) for lab in labels.labels], kind=msg.model_kind)
+        out = model.predict([(lab.name, lab.confidence) for lab in labels.labels], kind=msg.model_kind,
+                            media_type=media_type, product_type=product_type, caption=getattr(msg, "caption", None))
     except ValueError as exc:
         return error("unknown_model_kind", str(exc))
     parents = {lab.name: list(lab.parents) for lab in labels.labels}
