@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Blueprint, redirect, render_template, request
 
+from shared.contracts import DEFAULT_FORMAT, FORMATS, MAX_CAPTION_CHARS
+
 HERE = Path(__file__).resolve().parent
 
 bp = Blueprint("web", __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
@@ -21,7 +23,8 @@ verify.register(bp)
 @bp.get("/")
 def home():
     # The token lives in the tab (sessionStorage): the page itself sends people without one to /login.
-    return render_template("home.html", page="home")
+    return render_template("home.html", page="home", formats=FORMATS, default_format=DEFAULT_FORMAT,
+                           max_caption=MAX_CAPTION_CHARS)
 
 
 @bp.get("/login")

@@ -6,6 +6,7 @@ import { loadInstagram, setupInstagram } from "./home/instagram.js";
 import { loadRun, setupTraining, stopPolling } from "./home/training.js";
 import { loadModel } from "./home/model.js";
 import { setupAnalyze } from "./home/analyze.js";
+import { setupIntent } from "./home/intent.js";
 import { loadHistory, setupHistory } from "./home/history.js";
 
 async function logOut() {
@@ -29,6 +30,7 @@ async function start() {
   setupInstagram();
   setupTraining();
   setupHistory();
+  setupIntent();
   setupAnalyze();
   const q = new URLSearchParams(location.search);
   if (q.has("connected")) {

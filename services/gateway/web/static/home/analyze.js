@@ -3,6 +3,8 @@
 import { $, ApiError, api, el, fmt, listOf, on, state } from "./page.js";
 import { loadHistory } from "./history.js";
 import { KIND_NAMES } from "./model.js";
+import { addIntent } from "./intent.js";
+import { explain } from "./explain.js";
 
 const MAX_BYTES = 20 * 1024 * 1024;
 
@@ -46,6 +48,7 @@ function showPrediction(card, p) {
     el("div", { class: "numbers" },
       el("p", { class: "number likes" }, el("span", { class: "value", "data-testid": "likes" }, fmt(p.likes)), " likes ", range(p.likes_range)),
       el("p", { class: "number comments" }, el("span", { class: "value", "data-testid": "comments" }, fmt(p.comments)), " comments ", range(p.comments_range))),
+    ...explain(p),
     ...labelList(p.labels || []),
     el("p", { class: "muted small" }, `Model version ${p.model_version ?? "?"}` + (p.model_kind ? ` · ${KIND_NAMES[p.model_kind] || p.model_kind}` : "")));
 }
@@ -70,6 +73,7 @@ function newCard(file) {
 async function predictOne(file) {
   const form = new FormData();
   form.append("image", file, file.name);
+  addIntent(form);
   const resp = await api("POST", "/api/v1/predictions", { form });
   if (resp && resp.likes !== undefined) return resp;
   const list = listOf(resp);
@@ -80,6 +84,7 @@ async function predictOne(file) {
 async function predictMany(files) {
   const form = new FormData();
   files.forEach((f) => form.append("image", f, f.name));
+  addIntent(form);
   const resp = await api("POST", "/api/v1/predictions", { form });
   const list = listOf(resp);
   if (!list || list.length !== files.length) return null;

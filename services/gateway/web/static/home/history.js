@@ -1,5 +1,6 @@
 /* The history panel: past analyses, newest first, with thumbnails and "Show more". */
 import { $, api, el, fmt, listOf, state, when } from "./page.js";
+import { formatName } from "./intent.js";
 
 async function thumb(img, url) {
   if (!url) return;
@@ -20,7 +21,8 @@ function historyItem(e) {
   return el("li", { class: "history-item" }, img,
     el("div", {},
       el("p", { class: "history-numbers" }, el("strong", {}, `${fmt(p.likes)} likes`), ` · ${fmt(p.comments)} comments`),
-      el("p", { class: "muted small" }, [e.filename, when(created)].filter(Boolean).join(" · ")),
+      el("p", { class: "muted small" }, [e.filename, p.format && `as a ${formatName(p.format.media_type, p.format.product_type) || p.format.media_type}`,
+        when(created)].filter(Boolean).join(" · ")),
       labels.length ? el("p", { class: "small" }, labels.join(", ")) : null));
 }
 
