@@ -3,7 +3,8 @@
     likely signup EMAIL            likely login EMAIL          likely logout
     likely connect [--account NAME]  (the sandbox approves NAME at once; otherwise open the URL)
     likely train                   (progress bar; Ctrl-C offers to cancel)
-    likely predict IMAGE...        (a table, best first)
+    likely predict IMAGE... [--as photo|carousel|reel] [--caption TEXT]
+                                   (a table, best first; each format's figures, the hashtags' effects)
     likely model [--coefficients]
     likely top [--once]            (operators: runs in progress, queues, labelers, dead letters; live)
     likely dead-letters [--replay ID ... | --all]   (operators: list, or publish again)
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from services.cli.client import ApiError, LikelyClient
+from shared.contracts import FORMATS
 from shared.settings import load
 
 SESSION = Path(os.environ.get("LIKELY_CLI_SESSION", Path.home() / ".config" / "likely" / "session.json"))
@@ -103,17 +105,12 @@ def cmd_train(args):
 
 
 def cmd_predict(args):
+    from services.cli import predict
+
     c = _client(args)
-    files = [("image", (Path(p).name, Path(p).read_bytes(), "application/octet-stream")) for p in args.images]
+    files, data = predict.request_parts(args.images, args.as_, args.caption)
     path = "/api/v1/predictions" + (f"?model={args.model}" if args.model else "")
-    out = c.request("POST", path, files=files)
-    rows = out.get("predictions", [out])
-    print(f"{'#':>2}  {'image':<28} {'likes':>8} {'comments':>9}  labels")
-    for i, p in enumerate(rows, 1):
-        labels = ", ".join(lab["name"] + ("" if lab["matched"] else "?") for lab in p["labels"][:6])
-        comments = "-" if p.get("comments") is None else f"{p['comments']:.1f}"
-        print(f"{i:>2}  {(p.get('filename') or '')[:28]:<28} {p['likes']:>8.1f} {comments:>9}  {labels}")
-    print(f"model v{rows[0]['model_version']} ({rows[0]['model_kind']}); '?' = label unknown to the model")
+    print(predict.report(c.request("POST", path, files=files, data=data)))
 
 
 def cmd_model(args):
@@ -162,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("predict")
     p.add_argument("images", nargs="+")
     p.add_argument("--model", help="model kind, e.g. label_mean")
+    p.add_argument("--as", dest="as_", choices=list(FORMATS), help="the format you will post (default: photo)")
+    p.add_argument("--caption", help="the caption you will write: its hashtags count")
     p = sub.add_parser("model")
     p.add_argument("--coefficients", action="store_true")
     p = sub.add_parser("top", help="operators: a live view of runs, queues and dead letters")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,24 @@ def test_the_cli_journey(stack, tmp_path):
     table = run("predict", str(tmp_path / "cat.jpg"), str(tmp_path / "coffee.jpg")).splitlines()
     assert table[0].split()[:4] == ["#", "image", "likes", "comments"]
     assert {row.split()[1] for row in table[1:3]} == {"cat.jpg", "coffee.jpg"}
+    assert "no caption given: the prediction is the image's alone" in [line.strip() for line in table]
+    # the format intended and a caption: each format's figures, each hashtag's effect
+    caption = "Sunday #erin #nosuchtag @ana"
+    out = run("predict", str(tmp_path / "cat.jpg"), "--as", "reel", "--caption", caption)
+    lines = [line.strip() for line in out.splitlines()]
+    assert lines[2] == "#1 cat.jpg" and re.fullmatch(r"as a reel: x[\d.]+ likes against a photo", lines[3]), lines
+    assert lines[4].split() == ["format", "likes", "80%", "range", "comments", "your", "posts"]
+    rows = {line.split()[0]: line for line in lines[5:8]}
+    assert set(rows) == {"photo", "carousel", "reel"} and "<- asked" in rows["reel"], rows
+    assert sum("(most likes)" in row for row in rows.values()) == 1
+    assert f"caption: {len(caption)} characters, 1 mention, 2 hashtags" in lines
+    assert any(re.fullmatch(r"#nosuchtag +not in your past captions: no effect", line) for line in lines), lines
+    bad = subprocess.run([str(likely), "--url", stack.gateway_url, "predict", str(tmp_path / "cat.jpg"), "--caption",
+                          "x" * 2201], env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "caption: 2,201 characters; Instagram allows at most 2,200. (caption_too_long)" in bad.stderr
+    wrong = subprocess.run([str(likely), "--url", stack.gateway_url, "predict", str(tmp_path / "cat.jpg"), "--as",
+                            "story"], env=env, capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "invalid choice: 'story'" in wrong.stderr
     assert '"version": 1' in run("model")
     run("logout")
     failed = subprocess.run([str(likely), "--url", stack.gateway_url, "model"], env=env, capture_output=True, text=True)

@@ -1,0 +1,96 @@
+"""`likely predict IMAGE... [--as photo|carousel|reel] [--caption TEXT]`: the table of
+predictions, best first, then for each image what each format would get and what the
+caption's hashtags do."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.contracts import FORMATS
+
+NAMES = {pair: name for name, pair in FORMATS.items()}
+
+
+def request_parts(images: list[str], as_: str | None, caption: str | None) -> tuple[list, dict]:
+    """The multipart files and text fields of the prediction request."""
+    files = [("image", (Path(p).name, Path(p).read_bytes(), "application/octet-stream")) for p in images]
+    data = {}
+    if as_:
+        data["media_type"], data["product_type"] = FORMATS[as_]
+    if caption is not None:
+        data["caption"] = caption
+    return files, data
+
+
+def _n(x) -> str:
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def _x(f) -> str:
+    return "-" if f is None else f"x{f:.2f}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def name_of(f: dict) -> str:
+    return NAMES.get((f["media_type"], f["product_type"]), f"{f['media_type']}/{f['product_type']}")
+
+
+def table(rows: list[dict]) -> list[str]:
+    out = [f"{'#':>2}  {'image':<28} {'likes':>8} {'comments':>9}  labels"]
+    for i, p in enumerate(rows, 1):
+        labels = ", ".join(lab["name"] + ("" if lab["matched"] else "?") for lab in p["labels"][:6])
+        comments = "-" if p.get("comments") is None else f"{p['comments']:.1f}"
+        out.append(f"{i:>2}  {(p.get('filename') or '')[:28]:<28} {p['likes']:>8.1f} {comments:>9}  {labels}")
+    return out
+
+
+def formats(p: dict) -> list[str]:
+    """The format asked for, and what each format would get."""
+    f = p.get("format")
+    if not f:
+        return []
+    out = [f"  as a {name_of(f)}: {_x(f.get('likes_factor'))} likes against a photo"]
+    rows = p.get("formats") or []
+    if rows:
+        best = max(rows, key=lambda r: r.get("likes") or -1)
+        out.append(f"    {'format':<10} {'likes':>8} {'80% range':>15} {'comments':>9} {'your posts':>11}")
+        for r in rows:
+            lo_hi = r.get("likes_range")
+            span = f"{_n(lo_hi[0])}-{_n(lo_hi[1])}" if lo_hi else "-"
+            marks = (" <- asked" if (r["media_type"], r["product_type"]) == (f["media_type"], f["product_type"]) else "") + \
+                    (" (most likes)" if r is best else "")
+            out.append(f"    {name_of(r):<10} {_n(r.get('likes')):>8} {span:>15} {_n(r.get('comments')):>9} "
+                       f"{r.get('posts', 0):>11}{marks}")
+    return out
+
+
+def caption(p: dict) -> list[str]:
+    c = p.get("caption")
+    if c is None:
+        return []
+    if not c.get("given"):
+        return ["  no caption given: the prediction is the image's alone"]
+    tags = c.get("hashtags") or []
+    out = [f"  caption: {_count(c.get('length', 0), 'character')}, {_count(c.get('mentions', 0), 'mention')}, "
+           f"{_count(len(tags), 'hashtag')}"]
+    for h in tags:
+        if h.get("matched"):
+            likes = h.get("likes")
+            added = "" if likes is None else f" ({likes:+,.0f} likes)"
+            out.append(f"    {h['name']:<24} {_x(h.get('likes_factor'))} likes{added}")
+        else:
+            out.append(f"    {h['name']:<24} not in your past captions: no effect")
+    return out
+
+
+def report(out: dict) -> str:
+    rows = out.get("predictions", [out])
+    lines = table(rows)
+    for i, p in enumerate(rows, 1):
+        more = formats(p) + caption(p)
+        if more:
+            lines += [f"#{i} {p.get('filename') or ''}", *more]
+    lines.append(f"model v{rows[0]['model_version']} ({rows[0]['model_kind']}); '?' = label unknown to the model")
+    return "\n".join(lines)
