@@ -47,20 +47,24 @@ def table(rows: list[dict]) -> list[str]:
 
 
 def formats(p: dict) -> list[str]:
-    """The format asked for, and what each format would get."""
+    """The format asked for, and what each format would get (the first, a photo, is the base)."""
     f = p.get("format")
     if not f:
         return []
-    out = [f"  as a {name_of(f)}: {_x(f.get('likes_factor'))} likes against a photo"]
     rows = p.get("formats") or []
+    asked = (f["media_type"], f["product_type"])
+    if not rows or asked == (rows[0]["media_type"], rows[0]["product_type"]):
+        out = [f"  as a {name_of(f)}" + (": the format the others are compared with" if rows else "")]
+    else:
+        out = [f"  as a {name_of(f)}: {_x(f.get('likes_factor'))} likes against a {name_of(rows[0])}"]
     if rows:
-        best = max(rows, key=lambda r: r.get("likes") or -1)
+        top = [r for r in rows if r.get("likes") == max(r.get("likes") or -1 for r in rows)]
         out.append(f"    {'format':<10} {'likes':>8} {'80% range':>15} {'comments':>9} {'your posts':>11}")
         for r in rows:
             lo_hi = r.get("likes_range")
             span = f"{_n(lo_hi[0])}-{_n(lo_hi[1])}" if lo_hi else "-"
-            marks = (" <- asked" if (r["media_type"], r["product_type"]) == (f["media_type"], f["product_type"]) else "") + \
-                    (" (most likes)" if r is best else "")
+            marks = (" <- asked" if (r["media_type"], r["product_type"]) == asked else "") + \
+                    (" (most likes)" if top == [r] else "")
             out.append(f"    {name_of(r):<10} {_n(r.get('likes')):>8} {span:>15} {_n(r.get('comments')):>9} "
                        f"{r.get('posts', 0):>11}{marks}")
     return out

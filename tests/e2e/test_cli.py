@@ -40,7 +40,7 @@ def test_the_cli_journey(stack, tmp_path):
     assert lines[4].split() == ["format", "likes", "80%", "range", "comments", "your", "posts"]
     rows = {line.split()[0]: line for line in lines[5:8]}
     assert set(rows) == {"photo", "carousel", "reel"} and "<- asked" in rows["reel"], rows
-    assert sum("(most likes)" in row for row in rows.values()) == 1
+    assert sum("(most likes)" in row for row in rows.values()) <= 1  # none when the best is tied
     assert f"caption: {len(caption)} characters, 1 mention, 2 hashtags" in lines
     assert any(re.fullmatch(r"#nosuchtag +not in your past captions: no effect", line) for line in lines), lines
     bad = subprocess.run([str(likely), "--url", stack.gateway_url, "predict", str(tmp_path / "cat.jpg"), "--caption",

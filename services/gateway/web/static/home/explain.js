@@ -1,5 +1,5 @@
-/* What a prediction says of the post intended: the format asked for ("As a carousel: ×1.4
-   likes"), what each other format would get, and the caption's hashtags with their effects. */
+/* What a prediction says of the post intended: the format asked for ("As a carousel ×1.4
+   likes against a photo"), what each other format would get, and the caption's hashtags with their effects. */
 import { el, fmt } from "./page.js";
 import { formatName } from "./intent.js";
 
@@ -8,13 +8,26 @@ const article = (name) => (/^[aeiou]/.test(name) ? "an " : "a ") + name;
 const nameOf = (f) => formatName(f.media_type, f.product_type) || `${f.media_type}/${f.product_type}`;
 const sameFormat = (a, b) => a && b && a.media_type === b.media_type && a.product_type === b.product_type;
 
+/* "As a reel ×0.97 likes against a photo, ×1.07 comments." The base (the first of the
+   answer's formats, a photo) is what the factors compare with. */
 function formatLine(p) {
   const f = p.format;
+  const base = (p.formats || [])[0];
   const name = nameOf(f);
+  if (!base || sameFormat(f, base)) {
+    return el("p", { class: "format-line", "data-testid": "format" }, el("strong", {}, `As ${article(name)}`),
+      base ? ": the format the others are compared with." : ".");
+  }
+  const comments = (f.comments_factor !== null && f.comments_factor !== undefined) ? `, ${times(f.comments_factor)} comments` : "";
   return el("p", { class: "format-line", "data-testid": "format" },
-    el("strong", {}, `As ${article(name)} ${times(f.likes_factor)}`),
-    ` likes against a photo` + (f.comments_factor !== null && f.comments_factor !== undefined
-      ? `, ${times(f.comments_factor)} comments.` : "."));
+    el("strong", {}, `As ${article(name)} ${times(f.likes_factor)}`), ` likes against ${article(nameOf(base))}${comments}.`);
+}
+
+/* The row with the most likes, when one has more than every other. */
+function bestOf(rows) {
+  const top = Math.max(...rows.map((r) => r.likes ?? -Infinity));
+  const at = rows.filter((r) => r.likes === top);
+  return at.length === 1 ? at[0] : null;
 }
 
 let tables = 0;
@@ -22,7 +35,7 @@ let tables = 0;
 function formatTable(p) {
   const rows = p.formats || [];
   if (!rows.length) return null;
-  const best = rows.reduce((a, b) => ((b.likes ?? -1) > (a.likes ?? -1) ? b : a));
+  const best = bestOf(rows);
   const id = `formats-${++tables}`;
   return el("div", { class: "formats" },
     el("h4", { id }, "Photo, carousel or reel? The same image as each format"),
