@@ -27,6 +27,7 @@ from shared.model.data import encode  # noqa: E402
 from shared.model.models import FITTERS  # noqa: E402
 
 VOCAB = 2000
+MEDIA = ("IMAGE", "IMAGE", "CAROUSEL_ALBUM", "VIDEO")  # every format, a caption with hashtags on each post
 
 
 def make_posts(n: int, seed: int = 0) -> list[TrainingPost]:
@@ -41,8 +42,10 @@ def make_posts(n: int, seed: int = 0) -> list[TrainingPost]:
     for i in range(n):
         idx = rng.choice(VOCAB, size=int(counts[i]), replace=False, p=pop)
         conf = rng.uniform(50, 100, size=idx.size).round(2)
+        tags = " ".join(f"#tag{j}" for j in rng.choice(VOCAB, size=int(rng.integers(0, 12)), p=pop))
         posts.append(TrainingPost(f"m{i}", t0 + timedelta(hours=3 * i), int(likes[i]), int(likes[i] // 20),
-                                  tuple(zip([vocab[j] for j in idx], conf.tolist()))))
+                                  tuple(zip([vocab[j] for j in idx], conf.tolist())), "FEED",
+                                  MEDIA[i % len(MEDIA)], f"A caption of post {i} with @friend {tags}"))
     return posts
 
 

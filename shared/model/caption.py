@@ -25,12 +25,16 @@ class CaptionFeatures:
     length: int  # characters
 
 
+_EMPTY = CaptionFeatures((), 0, 0)
+
+
 def hashtag(name: str) -> str:
     """The feature name of a hashtag given with or without its '#': '#name', lowercase."""
     return "#" + name.strip().lstrip("#").lower()
 
 
 def caption_features(text: str | None) -> CaptionFeatures:
-    text = text or ""
-    tags = tuple(dict.fromkeys(hashtag(m) for m in _HASHTAG.findall(text)))
-    return CaptionFeatures(hashtags=tags, mentions=len(_MENTION.findall(text)), length=len(text))
+    if not text:
+        return _EMPTY
+    tags = tuple(dict.fromkeys(["#" + m for m in _HASHTAG.findall(text.lower())]))
+    return CaptionFeatures(hashtags=tags, mentions=len(_MENTION.findall(text)) if "@" in text else 0, length=len(text))

@@ -100,6 +100,7 @@ def test_the_sparse_solver_agrees_with_the_dense_one(monkeypatch):
                           tuple((vocab[j], float(rng.integers(50, 101))) for j in rng.choice(450, 12, replace=False)))
              for i in range(160)]
     enc = encode(posts)
+    monkeypatch.setattr(ridge_fit, "LABEL_PENALTY_GRID", (1.0,))  # the same penalties on both paths
     monkeypatch.setattr(ridge_fit, "DENSE_MAX", 0)  # scipy.sparse design, conjugate gradients
     sparse_fit = ridge.fit_ridge(enc)
     monkeypatch.setattr(ridge_fit, "DENSE_MAX", 10**9)  # numpy design, dense solve
@@ -161,3 +162,18 @@ def test_weighted_medians_of_many_weightings_equal_each_one_alone():
         got = ridge._weighted_medians(v, weights)
         assert got.tolist() == [ridge._weighted_median(v, w) for w in weights]
     assert ridge._weighted_medians(np.array([1.0, 2.0, 10.0]), np.array([[1.0, 1.0, 5.0]])).tolist() == [10.0]
+
+
+def test_the_label_penalty_follows_the_accounts_own_evidence():
+    """Generalised cross-validation picks light shrinkage where labels tell consistently and
+    heavy shrinkage where they are noise."""
+    rng = np.random.default_rng(11)
+    kinds = rng.integers(0, 6, size=80)
+    labels = [[(f"L{k}", 100.0)] for k in kinds]
+    strong = [int(50 * 2.0 ** k * rng.lognormal(0, 0.1)) for k in kinds]  # each label doubles the likes
+    noise = [int(200 * rng.lognormal(0, 0.5)) for _ in kinds]  # labels say nothing
+    s = ridge.fit_ridge(encode(posts_of(strong, labels)))["likes"]["label_penalty_scale"]
+    n = ridge.fit_ridge(encode(posts_of(noise, labels)))["likes"]["label_penalty_scale"]
+    assert s == min(ridge_fit.LABEL_PENALTY_GRID) and n == max(ridge_fit.LABEL_PENALTY_GRID)
+    few = ridge.fit_ridge(encode(posts_of(strong[:15], labels[:15])))["likes"]["label_penalty_scale"]
+    assert few is None  # too few posts to choose: the fixed penalty
