@@ -11,11 +11,20 @@ mae_log (mean |log1p(actual) - log1p(predicted)|), Spearman within the account's
 cover80 (share of test posts inside the 80% range), the same for comments, and for the
 default kind whether it meets the bar: mae_log no worse than the best of label_mean,
 user_mean and recent_median, and (where labels exist) Spearman at least label_mean's.
-The last line printed is one JSON object {set: {kind: figures}}.
+The real sets' labels are their captions' hashtags: they are read as hashtags ('#name'), as
+the product learns them from a caption; the generated set's are an image's labels.
+
+Then an ablation of the default on every set: its figures without the format (media and
+product type dropped from the posts), without the caption (hashtags dropped: on the real sets
+that is every label), without growth (no line through the posts: each fit's level flat), and
+with the fixed label penalty (no choice by generalised cross-validation).
+The last line printed is one JSON object {set: {kind: figures, "ablation": {name: figures}}}.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import sys
 import tempfile
@@ -28,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from shared.model import DEFAULT_KIND, KINDS  # noqa: E402
 from shared.model.backtest import read_posts, real_data_dir, run  # noqa: E402
 from shared.model.evaldata import generate  # noqa: E402
+from shared.model import ridge_fit  # noqa: E402
 from shared.model.metrics import best_baseline  # noqa: E402
 
 DEFAULT_DATA = str(real_data_dir() or ROOT.parent / "shared" / "data" / "real")
@@ -64,13 +74,59 @@ def show(name: str, summary: dict, seconds: float, v: dict) -> None:
 
 
 def sets(data_dir: str, generated_accounts: int):
+    """(name, path, what the labels are) of every set."""
     for path in sorted(Path(data_dir).glob("*.jsonl")) if Path(data_dir).is_dir() else []:
-        yield path.stem, str(path)
+        yield path.stem, str(path), "hashtags"
     tmp = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
     with tmp:
         for post in generate(generated_accounts, 2):
             tmp.write(json.dumps(post) + "\n")
-    yield f"generated (shared.model.evaldata, {generated_accounts} accounts)", tmp.name
+    yield f"generated (shared.model.evaldata, {generated_accounts} accounts)", tmp.name, "image"
+
+
+@contextlib.contextmanager
+def setting(name: str, value):
+    """A constant of shared.model.ridge_fit changed for the duration (the ablation only)."""
+    old = getattr(ridge_fit, name)
+    setattr(ridge_fit, name, value)
+    try:
+        yield
+    finally:
+        setattr(ridge_fit, name, old)
+
+
+def _strip(accounts: dict, **fields) -> dict:
+    return {k: [dataclasses.replace(p, **fields) for p in posts] for k, posts in accounts.items()}
+
+
+def _no_hashtags(accounts: dict) -> dict:
+    return {k: [dataclasses.replace(p, caption=None, labels=tuple(lab for lab in p.labels if not lab[0].startswith("#")))
+                for p in posts] for k, posts in accounts.items()}
+
+
+#: name -> (how the posts change, the setting changed or None)
+ABLATIONS = {
+    "without format": (lambda a: _strip(a, media_type=None, product_type=None), None),
+    "without caption": (_no_hashtags, None),
+    "without growth": (lambda a: a, ("TREND_PENALTY", 1e12)),
+    "fixed label penalty": (lambda a: a, ("LABEL_PENALTY_GRID", (1.0,))),
+}
+
+
+def ablation(accounts: dict) -> dict:
+    out = {}
+    for name, (change, constant) in ABLATIONS.items():
+        with setting(*constant) if constant else contextlib.nullcontext():
+            s = run(change(accounts), (DEFAULT_KIND,))[DEFAULT_KIND]
+        out[name] = {"mae_log": s["mae_log"], "spearman": s["spearman"], "coverage_80": s["coverage_80"]}
+    return out
+
+
+def show_ablation(summary: dict, ab: dict) -> None:
+    d = summary["default"]
+    print(f"{'default':<22} {d['mae_log']:>8.3f} {d['spearman']:>8.3f} {(d['coverage_80'] or 0):>8.2f}")
+    for name, f in ab.items():
+        print(f"{name:<22} {f['mae_log']:>8.3f} {f['spearman']:>8.3f} {(f['coverage_80'] or 0):>8.2f}")
 
 
 def main(argv=None) -> int:
@@ -82,8 +138,8 @@ def main(argv=None) -> int:
     if not Path(a.data).is_dir():
         print(f"note: {a.data} does not exist: only the generated set is measured")
     result = {}
-    for name, path in sets(a.data, a.generated_accounts):
-        accounts = read_posts(path)
+    for name, path, labels_are in sets(a.data, a.generated_accounts):
+        accounts = read_posts(path, labels_are)
         if a.limit:
             accounts = {k: accounts[k] for k in sorted(accounts)[: a.limit]}
         has_labels = any(p.labels for posts in accounts.values() for p in posts)
@@ -91,7 +147,9 @@ def main(argv=None) -> int:
         summary = run(accounts, KINDS)
         v = verdict(summary, has_labels)
         show(name, summary, time.perf_counter() - t, v)
-        result[name] = {**summary, "verdict": v}
+        ab = ablation(accounts)
+        show_ablation(summary, ab)
+        result[name] = {**summary, "verdict": v, "ablation": ab}
     print(json.dumps(result))
     return 0
 

@@ -15,7 +15,7 @@ def test_default_no_worse_than_the_best_baseline_on_greek2017():
     folder = real_data_dir()
     if folder is None or not (folder / "instagram_greek2017.jsonl").exists():
         pytest.skip("real histories not on this machine (set LIKELY_REAL_DATA)")
-    accounts = read_posts(str(folder / "instagram_greek2017.jsonl"))
+    accounts = read_posts(str(folder / "instagram_greek2017.jsonl"), "hashtags")  # its labels are hashtags
     names = sorted(k for k, v in accounts.items() if 10 <= len(v) <= 60)[:SLICE]
     assert len(names) == SLICE
     summary = run({k: accounts[k] for k in names}, BASELINES)
