@@ -144,3 +144,34 @@ def test_an_infer_request_v1_without_the_fields_is_still_answered(trained, stack
     assert pair(reply.result["format"]) == ("IMAGE", "FEED") and reply.result["caption"]["given"] is False
     assert reply.result["likes"] == pytest.approx(named["likes"])
     assert reply.result["formats"] == named["formats"]
+
+
+def test_the_spec_says_what_the_route_takes_and_the_answers_match_it(trained):  # noqa: F811
+    from jsonschema import Draft202012Validator
+
+    from shared.contracts import MEDIA_TYPES, PRODUCT_TYPES
+
+    spec = trained.request("GET", "/openapi.json")
+    op = spec["paths"]["/api/v1/predictions"]["post"]
+    form = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    fields = form["properties"]
+    assert fields["media_type"]["enum"] == list(MEDIA_TYPES) and fields["product_type"]["enum"] == list(PRODUCT_TYPES)
+    assert fields["caption"] == {**fields["caption"], "type": "string", "maxLength": MAX_CAPTION_CHARS}
+    assert [(b["properties"]["media_type"]["const"], b["properties"]["product_type"]["const"])
+            for b in form["anyOf"]] == PAIRS
+    for code in ("unknown_media_type", "unknown_product_type", "unknown_format", "caption_too_long", "invalid_caption"):
+        assert code in op["responses"]["400"]["description"]
+    form_validator = Draft202012Validator(form)
+    for ok in ({}, {"product_type": "REELS"}, {"media_type": "VIDEO"}, {"media_type": "CAROUSEL_ALBUM"}):
+        assert form_validator.is_valid({"image": "", **ok}), ok
+    for bad in ({"media_type": "IMAGE", "product_type": "REELS"}, {"media_type": "VIDEO", "product_type": "FEED"}):
+        assert not form_validator.is_valid({"image": "", **bad}), bad
+
+    answer = {**op["responses"]["201"]["content"]["application/json"]["schema"], "components": spec["components"]}
+    validator = Draft202012Validator(answer)
+    one = predict(trained, "cat", fields={**as_format("carousel"), "caption": "#space @a"})
+    several = predict(trained, "cat", "coffee", fields=as_format("reel"))
+    history = trained.request("GET", "/api/v1/predictions?per_page=5")
+    for out in (one, several, *history["predictions"]):
+        assert not list(validator.iter_errors(out)), [e.message for e in validator.iter_errors(out)][:5]
+    assert list(validator.iter_errors({**one, "format": {**one["format"], "media_type": "STORY"}}))
