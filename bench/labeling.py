@@ -4,12 +4,13 @@
 
 Images: real photographs that ship in packages (scikit-image, scikit-learn, matplotlib),
 scaled to 1080×1080 and saved as JPEG (quality 90), as Instagram serves them. Latency is
-per `label(bytes)` call — decode (JPEG draft), EXIF, resize, EfficientNet-Lite0, face
-detection, labels — after warm-up, one image at a time. Load time: from the first import of
+per `label(bytes)` call — decode (JPEG draft), EXIF, resizes, EfficientNet-Lite0 and the
+object, face, hand and text detectors, labels — after warm-up, one image at a time; CPU time
+per image counts every thread. Load time: from the first import of
 shared.labeling to a labeler ready to label (fresh process). Peak memory: this process's
 maximum resident set size, which only labels. Batching: `label_batch` of --batch images,
-and two threads calling `label` at once. Targets (issue 2): median ≤ 30 ms, load ≤ 3 s,
-peak RSS ≤ 600 MB. The last line printed is one JSON object.
+and two threads calling `label` at once. Targets: CPU ≤ 60 ms an image (issue 21), load
+≤ 3 s, peak RSS ≤ 600 MB. The last line printed is one JSON object.
 """
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def main(argv=None) -> int:
     labeler = get_labeler(backend="offline")
     load_s = time.perf_counter() - t0
     print(f"labeler {labeler.id}; threads {labeler.threads}; cores {os.cpu_count()}")
-    print(f"model load (import + ONNX session + face cascade): {load_s:.2f} s")
+    print(f"model load (import + the five ONNX sessions): {load_s:.2f} s")
 
     images = _jpegs_1080()
     print(f"{len(images)} photos as 1080×1080 JPEG, {statistics.mean(map(len, images)) / 1024:.0f} KiB on average")
@@ -97,20 +98,26 @@ def main(argv=None) -> int:
     load1 = os.getloadavg()[0]
     print(f"load average while measuring: {load1:.2f} on {os.cpu_count()} cores (other work slows every figure)")
 
-    # where the time goes
-    dec, cls, face = [], [], []
+    # where the time goes: each model alone, CPU time of this process (all threads)
+    from shared.labeling.blaze import letterbox
+
+    parts: dict[str, list[float]] = {k: [] for k in ("decode", "classifier", "objects", "faces", "hands", "text")}
+
+    def cpu(key, f, *a):
+        t = time.process_time()
+        out = f(*a)
+        parts[key].append(time.process_time() - t)
+        return out
+
     for i in range(min(args.n, 40)):
-        data = images[i % len(images)]
-        t = time.perf_counter()
-        img = labeler.intake(data).image
-        x, g = labeler.model_input(img), labeler.detection_input(img)
-        t1 = time.perf_counter()
-        labeler.probabilities(x[None])
-        t2 = time.perf_counter()
-        labeler._faces.detect(g)
-        t3 = time.perf_counter()
-        dec.append(t1 - t), cls.append(t2 - t1), face.append(t3 - t2)
-    print(f"  decode + resize {_ms(dec)} ms, classifier {_ms(cls)} ms, faces {_ms(face)} ms (medians)")
+        img = cpu("decode", lambda d: labeler.intake(d).image, images[i % len(images)])
+        cpu("classifier", lambda: labeler.probabilities(labeler.model_input(img)[None]))
+        cpu("objects", labeler._objects.detect, img)
+        square = letterbox(img)
+        cpu("faces", labeler._faces.detect, square)
+        cpu("hands", labeler._hands.detect, square)
+        cpu("text", labeler._text.detect, img)
+    print("  CPU per model (medians): " + ", ".join(f"{k} {_ms(v)} ms" for k, v in parts.items()))
 
     # batching
     batches = [[images[(k + j) % len(images)] for j in range(args.batch)] for k in range(max(2, args.n // args.batch))]
@@ -141,16 +148,16 @@ def main(argv=None) -> int:
     single_ips = len(lat) / sum(lat)
     figures = {
         "bench": "labeling", "labeler": labeler.id, "images": len(images), "n": args.n,
-        "median_ms": _ms(lat), "p90_ms": round(p90 * 1000, 2), "target_median_ms": 30,
-        "cpu_ms_per_image": round(cpu_ms, 2), "load_average": round(load1, 2),
-        "decode_resize_ms": _ms(dec), "classifier_ms": _ms(cls), "faces_ms": _ms(face),
+        "median_ms": _ms(lat), "p90_ms": round(p90 * 1000, 2),
+        "cpu_ms_per_image": round(cpu_ms, 2), "target_cpu_ms_per_image": 60, "load_average": round(load1, 2),
+        **{f"{k}_cpu_ms": _ms(v) for k, v in parts.items()},
         "load_s": round(load_s, 2), "target_load_s": 3,
         "peak_rss_mb": round(rss_mb), "target_peak_rss_mb": 600,
         "images_per_s": round(single_ips, 1), "batch": args.batch, "batch_images_per_s": round(batch_ips, 1),
         "two_threads_images_per_s": round(thread_ips, 1),
         "batching_helps": batch_ips > 1.1 * single_ips,
     }
-    figures["ok"] = bool(figures["median_ms"] <= 30 and figures["load_s"] <= 3 and figures["peak_rss_mb"] <= 600)
+    figures["ok"] = bool(cpu_ms <= 60 and figures["load_s"] <= 3 and figures["peak_rss_mb"] <= 600)
     print(json.dumps(figures))
     return 0
 

@@ -67,15 +67,25 @@ def labeler_family(labeler_id: str | None) -> str:
     return (labeler_id or "").partition("@")[0]
 
 
+def same_vocabulary(stored_id: str, labeler) -> bool:
+    """Whether labels stored under `stored_id` are what `labeler` would give. A free labeler
+    (offline) by its exact id, which changes with any model file or calibration: a post labelled
+    by an older build is labelled again, never mixed with the new labels. A paid one by its
+    backend: Rekognition's id is `rekognition` until its first call tells its model version
+    (`rekognition@3.0`), so a fresh worker handed a redelivered post would otherwise label it,
+    and pay for it, a second time."""
+    if getattr(labeler, "paid", False):
+        return labeler_family(stored_id) == labeler_family(labeler.id)
+    return stored_id == labeler.id
+
+
 def already_labeled(msg: PostDiscovered, *, db: Database, labeler) -> bool:
-    """The idempotency key is the stored labels: a post stored with labels of this labeler's
-    backend is never labelled again. By backend, not by the exact id: Rekognition's id is
-    `rekognition` until its first call tells its model version (`rekognition@3.0`), so a fresh
-    worker handed a redelivered post would otherwise label it, and pay for it, a second time."""
+    """The idempotency key is the stored labels: a post stored with this labeler's labels
+    (same_vocabulary) is never labelled again."""
     # By the (user_id, media_id) index alone: a filter on a field outside the index makes the
     # MongoDB-wire server scan the whole collection (tens of ms per post at a few thousand posts).
     stored = db.posts.find_one({"user_id": msg.user_id, "media_id": msg.media_id}, {"labeler": 1})
-    return bool(stored and stored.get("labeler") and labeler_family(stored["labeler"]) == labeler_family(labeler.id))
+    return bool(stored and stored.get("labeler") and same_vocabulary(stored["labeler"], labeler))
 
 
 @contextlib.contextmanager

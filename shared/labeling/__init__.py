@@ -7,7 +7,7 @@
 Backends: `offline` (default; EfficientNet-Lite0 + WordNet parents + OpenCV faces, no
 network), `rekognition` (AWS DetectLabels), and `delay:<time>` (a benchmark stand-in for a
 remote labeler: it sleeps, see delay.py; never the default). Every result names the labeler that made it
-(`offline-efficientnet-lite0@…`, `rekognition@<LabelModelVersion>`). See docs/labeling.md.
+(`offline-effnet-nanodet-blazeface@…`, `rekognition@<LabelModelVersion>`). See docs/labeling.md.
 """
 from __future__ import annotations
 

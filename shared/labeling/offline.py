@@ -1,15 +1,19 @@
-"""The offline labeler: EfficientNet-Lite0 (ImageNet-1k) under onnxruntime, WordNet parents,
-OpenCV's face cascade for people. No network; nothing but onnxruntime, numpy, Pillow and
-OpenCV is imported (the ONNX file and the class table are made by build_assets).
+"""The offline labeler: what an image shows, from four models under onnxruntime.
 
-Confidence of a label = 100 × the model's probability that the image shows it: for a class,
-its softmax probability; for a name several classes share, or a parent such as "Cat" or
-"Animal", the sum of the probabilities of every class under it (a tabby at 0.45, a tiger cat
-at 0.30 and an Egyptian cat at 0.15 make "Cat" 90). See docs/labeling.md for why the
-default threshold of 50 then keeps what a person would agree with.
+- EfficientNet-Lite0 (ImageNet-1k): what the photo is of, with WordNet parents (the label's
+  confidence is the model's probability, summed over the classes under a name).
+- NanoDet (COCO-80): people and objects, with boxes (objects.py, people.py, things.py).
+- BlazeFace and an expression model: faces, smiles (faces.py, people.py).
+- MediaPipe's palm detector: hands (hands.py, things.py).
+- PP-OCRv4's text detector: text and posters (text.py, things.py).
+
+The detectors' confidences are calibrated on real Instagram photos (calibration.py). No
+network; nothing but onnxruntime, numpy, Pillow and OpenCV is imported; the ONNX files and
+the class table are made by build_assets. See docs/labeling.md.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,8 +21,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from . import calibration
+from .blaze import letterbox
+from .faces import FaceDetector
 from .intake import IntakeImage, load_image
-from .people import DETECT_SIDE, FaceDetector, people_labels
+from .objects import INPUT as DETECTOR_INPUT
+from .objects import ObjectDetector
+from .people import people_labels
+from .text import TextDetector
+from .hands import HandDetector
+from .things import hand_labels, object_labels, text_labels
 from .types import Label, LabelResult, finish
 
 INPUT_SIZE = 224
@@ -39,7 +51,8 @@ class OfflineLabeler:
                  max_pixels: int | None = None):
         from shared.settings import Settings
 
-        from .build_assets import LABELS_FILE, MODEL_FILE
+        from .build_assets import LABELS_FILE, MANIFEST_FILE, MODEL_FILE
+        from .detector_assets import FILES as DETECTOR_FILES
 
         s = Settings()
         self.models_dir = Path(models_dir) if models_dir else s.models_dir
@@ -48,31 +61,33 @@ class OfflineLabeler:
         self.max_bytes = s.max_image_bytes if max_bytes is None else max_bytes
         self.max_pixels = s.max_image_pixels if max_pixels is None else max_pixels
         self.threads = s.labeler_threads if threads is None else threads
-        model_path, labels_path = self.models_dir / MODEL_FILE, self.models_dir / LABELS_FILE
-        if not model_path.exists() or not labels_path.exists():
+        needed = [self.models_dir / n for n in (MODEL_FILE, LABELS_FILE, MANIFEST_FILE, *DETECTOR_FILES)]
+        missing = [p for p in needed if not p.exists()]
+        if missing:
             raise LabelerUnavailable(
-                f"the offline labeler's model is missing ({model_path}); run `make install` "
-                "(or `python -m shared.labeling.build_assets`) to build it")
-        table = json.loads(labels_path.read_text())
+                f"the offline labeler's models are missing ({', '.join(str(p) for p in missing)}); run `make install` "
+                "(or `python -m shared.labeling.build_assets`) to build them")
+        table = json.loads((self.models_dir / LABELS_FILE).read_text())
         self.model = table["model"]
-        self.version = table["version"]
+        # The id names every file's digest and the calibration: labels of two builds or two
+        # calibrations are never mixed (the cache, the stored posts and the model carry it).
+        files = json.loads((self.models_dir / MANIFEST_FILE).read_text())["files"]
+        mix = hashlib.sha256(json.dumps([files, calibration.digest()], sort_keys=True).encode()).hexdigest()[:8]
+        self.version = f"{table['version']}+{mix}"
         self.id = f"offline-{self.model}@{self.version}"
         self._build_index(table["classes"])
-        import onnxruntime as ort
+        from .onnx_session import open_session
 
-        opts = ort.SessionOptions()
-        if self.threads > 0:
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
-        # no busy-waiting threads: on a shared 2-core machine spinning doubled the latency
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self._session = open_session(self.models_dir / MODEL_FILE, self.threads)
         self._input = self._session.get_inputs()[0].name
-        self._faces = FaceDetector()
-        # Face detection runs beside the classifier (both release the GIL): on 2 cores an
-        # image's latency is then decode + max(classifier, faces), not their sum.
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="faces")
+        d = self.models_dir
+        self._objects = ObjectDetector(d / "nanodet.onnx", self.threads)
+        self._faces = FaceDetector(d / "blazeface-back.onnx", d / "emotion.onnx", self.threads)
+        self._text = TextDetector(d / "ppocr-det.onnx", self.threads)
+        self._hands = HandDetector(d / "handdetect.onnx", self.threads)
+        # The detectors run beside the classifier (onnxruntime releases the GIL): on 2 cores an
+        # image's latency is then about half the sum of the models' times.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="detect")
 
     def _build_index(self, classes: list[dict]) -> None:
         """One row per label name: which classes count towards it, and its own parents."""
@@ -112,12 +127,14 @@ class OfflineLabeler:
             for i in idx:
                 rows_of_class[i].append(r)
         self._names = list(names)
+        self._index = names
         self._parents = parents
         self._rows = [np.array(sorted(x), dtype=np.intp) for x in rows_of_class]
 
     # --- pipeline -------------------------------------------------------------------
     def intake(self, data: bytes) -> IntakeImage:
-        return load_image(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels, draft=DETECT_SIDE)
+        # JPEG draft mode decodes at the smallest scale still at least the detector's input
+        return load_image(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels, draft=DETECTOR_INPUT)
 
     @staticmethod
     def model_input(img: Image.Image) -> np.ndarray:
@@ -128,46 +145,50 @@ class OfflineLabeler:
                           reducing_gap=2.0)
         return np.asarray(crop, dtype=np.uint8)
 
-    @staticmethod
-    def detection_input(img: Image.Image) -> np.ndarray:
-        w, h = img.size
-        scale = DETECT_SIDE / max(w, h)
-        small = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR, reducing_gap=2.0) \
-            if scale < 1 else img
-        return np.asarray(small.convert("L"))
-
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input: batch})[0]
 
-    def _labels(self, probs: np.ndarray, gray: np.ndarray, faces=None) -> tuple[Label, ...]:
-        conf = np.zeros(len(self._names), dtype=np.float64)
+    def class_probabilities(self, probs: np.ndarray) -> dict[str, float]:
+        """Each name's probability: the sum over the classes under it (parents included)."""
+        prob = np.zeros(len(self._names), dtype=np.float64)
         for i in np.flatnonzero(probs >= PROBABILITY_FLOOR):  # a handful of classes
-            conf[self._rows[i]] += float(probs[i])
-        conf = np.minimum(conf, 1.0) * 100.0
-        labels: dict[str, Label] = {}
-        for r in np.flatnonzero(conf >= min(self.min_confidence, 100.0)):
-            name = self._names[r]
-            labels[name] = Label(name, round(float(conf[r]), 3), self._parents[r])
-        h, w = gray.shape
-        if faces is None:
-            faces = self._faces.detect(gray)
-        for lab in people_labels(faces, w, h):
-            old = labels.get(lab.name)
-            if old is None or old.confidence < lab.confidence:
-                labels[lab.name] = Label(lab.name, round(lab.confidence, 3), lab.parents)
-        return finish(list(labels.values()), self.min_confidence, self.max_labels)
+            prob[self._rows[i]] += float(probs[i])
+        return {self._names[r]: min(float(prob[r]), 1.0) for r in np.flatnonzero(prob >= PROBABILITY_FLOOR)}
+
+    def class_labels(self, classes: dict[str, float]) -> list[Label]:
+        """The classifier's labels (from class_probabilities), their confidence calibrated on
+        real Instagram photos."""
+        out = []
+        for name, p in classes.items():
+            c = calibration.confidence("classifier", p)
+            if c >= self.min_confidence:
+                out.append(Label(name, c, self._parents[self._index[name]]))
+        return out
+
+    def _detect(self, img: Image.Image):
+        """Start the detectors on the pool; returns a function that waits for them."""
+        jobs = [self._pool.submit(self._objects.detect, img), self._pool.submit(self._text.detect, img)]
+        square = letterbox(img)  # faces and hands share it
+        jobs += [self._pool.submit(self._faces.detect, square), self._pool.submit(self._hands.detect, square)]
+        return lambda: [j.result() for j in jobs]
+
+    def _result(self, probs: np.ndarray, found) -> LabelResult:
+        objects, text, faces, hands = found
+        classes = self.class_probabilities(probs)
+        labels = merge(self.class_labels(classes), people_labels(objects, faces, classes.get("Animal", 0.0)),
+                       object_labels(objects), text_labels(text), hand_labels(hands))
+        return LabelResult(self.id, finish(labels, self.min_confidence, self.max_labels))
 
     def label(self, data: bytes) -> LabelResult:
         img = self.intake(data).image
-        gray = self.detection_input(img)
-        faces = self._pool.submit(self._faces.detect, gray)
+        found = self._detect(img)
         probs = self.probabilities(self.model_input(img)[None])[0]
-        return LabelResult(self.id, self._labels(probs, gray, faces.result()))
+        return self._result(probs, found())
 
     def label_batch(self, images: list[bytes]) -> list[LabelResult | Exception]:
-        """Label several images with one model call; a rejected image yields its ImageRejected."""
+        """Label several images with one classifier call; a rejected image yields its ImageRejected."""
         out: list[LabelResult | Exception | None] = [None] * len(images)
-        inputs, grays, where = [], [], []
+        inputs, pending, where = [], [], []
         for i, data in enumerate(images):
             try:
                 img = self.intake(data).image
@@ -175,11 +196,28 @@ class OfflineLabeler:
                 out[i] = e
                 continue
             inputs.append(self.model_input(img))
-            grays.append(self.detection_input(img))
+            pending.append(self._detect(img))
             where.append(i)
         if inputs:
-            faces = [self._pool.submit(self._faces.detect, g) for g in grays]
             probs = self.probabilities(np.stack(inputs))
             for k, i in enumerate(where):
-                out[i] = LabelResult(self.id, self._labels(probs[k], grays[k], faces[k].result()))
+                out[i] = self._result(probs[k], pending[k]())
         return out  # type: ignore[return-value]
+
+
+def merge(*groups: list[Label]) -> list[Label]:
+    """One label per name (the most confident source wins), and every parent a label too,
+    at least as confident as its child, as Rekognition returns them."""
+    best: dict[str, Label] = {}
+    for group in groups:
+        for label in group:
+            old = best.get(label.name)
+            if old is None or old.confidence < label.confidence:
+                best[label.name] = Label(label.name, round(label.confidence, 3), label.parents or (old.parents if old else ()))
+    for label in sorted(best.values(), key=lambda l: -l.confidence):
+        for p in label.parents:
+            old = best.get(p)
+            if old is None or old.confidence < label.confidence:
+                chain = label.parents  # a child's parents, nearest first: p's own follow p
+                best[p] = Label(p, label.confidence, old.parents if old else chain[chain.index(p) + 1:])
+    return list(best.values())

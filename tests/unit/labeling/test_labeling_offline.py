@@ -28,13 +28,13 @@ def names(result: LabelResult) -> set[str]:
 
 
 def test_labeler_id_names_model_and_version(offline_labeler, results):
-    assert re.fullmatch(r"offline-efficientnet-lite0@\d+\+[0-9a-f]{8}", offline_labeler.id)
+    assert re.fullmatch(r"offline-effnet-nanodet-blazeface@\d+\+[0-9a-f]{8}\+[0-9a-f]{8}", offline_labeler.id)
     assert all(r.labeler == offline_labeler.id for r in results.values())
 
 
 def test_cat_photo_is_a_cat_and_an_animal(results):
     cat = results["cat"].get("Cat")
-    assert cat is not None and cat.confidence >= 80
+    assert cat is not None and cat.confidence >= 75
     assert "Animal" in cat.parents and "Mammal" in cat.parents
     assert {"Animal", "Mammal"} <= names(results["cat"])  # parents are labels in their own right
 
@@ -49,15 +49,21 @@ def test_coffee_photo(results):
 def test_astronaut_photo_is_a_person(results):
     person = results["astronaut"].get("Person")
     assert person is not None and person.confidence >= 80
-    assert results["astronaut"].get("Face").parents == ("Person",)
+    assert results["astronaut"].get("Face").parents == ("Head", "Person")
+    assert "Smile" in names(results["astronaut"])
 
 
 def test_portrait_photo_is_a_person(results):
     assert {"Person", "Face", "Portrait"} <= names(results["hopper"])
 
 
-def test_rocket_photo(results):
-    assert {"Rocket", "Missile", "Space Shuttle", "Spacecraft"} & names(results["rocket"])
+def test_an_unsure_class_is_not_a_label(offline_labeler, results):
+    """The rocket is "Missile" at 0.64 for the classifier: on real Instagram photos its labels
+    under 0.8 were right about one time in five (calibration.py), so it gives none."""
+    probs = offline_labeler.probabilities(offline_labeler.model_input(offline_labeler.intake(photo("rocket")).image)[None])
+    classes = offline_labeler.class_probabilities(probs[0])
+    assert 0.4 <= classes["Missile"] <= 0.8
+    assert not {"Rocket", "Missile", "Vehicle"} & names(results["rocket"])
 
 
 def test_flat_grey_image_gives_no_person_and_few_labels(results):
@@ -72,7 +78,8 @@ def test_photos_without_people_have_no_person(results):
 
 def test_more_photos(results):
     assert "Tripod" in names(results["camera"])
-    assert {"Motorcycle", "Moped", "Vehicle"} & names(results["motorcycle"])
+    motorcycle = results["motorcycle"].get("Motorcycle")  # the object detector's
+    assert motorcycle is not None and motorcycle.parents == ("Vehicle", "Transportation")
 
 
 def test_labels_follow_the_threshold_and_the_rekognition_shape(results):
