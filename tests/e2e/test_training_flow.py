@@ -9,6 +9,7 @@ import pytest
 
 from sandbox.instagram.testing import trainable_posts
 from services.cli.client import ApiError
+from shared.model.caption import caption_features
 
 
 def image_posts(sandbox, account: str) -> list[dict]:
@@ -16,9 +17,11 @@ def image_posts(sandbox, account: str) -> list[dict]:
 
 
 def label_mean_by_the_report(posts: list[dict]) -> dict:
+    """The report's per-label mean likes, over each post's labels and its caption's hashtags
+    ('#name': features beside the labels since issue 20)."""
     sums = defaultdict(lambda: [0, 0])
     for p in posts:
-        for name in {lab["name"] for lab in p["labels"]}:
+        for name in {lab["name"] for lab in p["labels"]} | set(caption_features(p.get("caption")).hashtags):
             sums[name][0] += p["likes"]
             sums[name][1] += 1
     return {name: total / n for name, (total, n) in sums.items()}
