@@ -93,3 +93,21 @@ def test_cli_last_line_is_json(tmp_path, capsys):
         assert out[k]["accounts"] == 2
         assert {"mae", "mae_log", "spearman", "comments"} <= set(out[k])
     assert sum(out["default"]["picked"].values()) == 2
+
+
+def test_a_line_carries_format_and_caption_and_labels_can_be_read_as_hashtags(tmp_path):
+    from shared.model.backtest import parse_post, read_posts
+
+    line = {"account": "a", "id": "1", "timestamp": "2020-01-01T00:00:00Z", "likes": 5, "comments": None,
+            "labels": [{"name": "Beach", "confidence": 90.0}, {"name": "beach", "confidence": 90.0}],
+            "media_type": "CAROUSEL_ALBUM", "product_type": "FEED", "caption": "sun @x"}
+    _, as_image = parse_post(line)
+    assert as_image.labels == (("Beach", 90.0), ("beach", 90.0))
+    assert (as_image.media_type, as_image.product_type, as_image.caption) == ("CAROUSEL_ALBUM", "FEED", "sun @x")
+    _, as_tags = parse_post(line, "hashtags")
+    assert as_tags.labels == (("#beach", 100.0),)  # one hashtag group, as a caption's '#Beach #beach'
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    assert read_posts(str(path), "hashtags")["a"][0].labels == (("#beach", 100.0),)
+    with pytest.raises(ValueError):
+        read_posts(str(path), "words")
