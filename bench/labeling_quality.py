@@ -116,7 +116,7 @@ def logistic_fit(xs: list[float], ys: list[bool]) -> tuple[float, float]:
     z = (x - mu) / sd
     a, b = 0.0, 1.0  # p = sigmoid(a + b z)
     for _ in range(100):
-        p = 1 / (1 + np.exp(-(a + b * z)))
+        p = 1 / (1 + np.exp(-np.clip(a + b * z, -60, 60)))
         w = p * (1 - p)
         g = np.array([np.sum(y - p), np.sum((y - p) * z) - 0.01 * b])
         h = np.array([[np.sum(w) + 1e-9, np.sum(w * z)], [np.sum(w * z), np.sum(w * z * z) + 0.01]])
@@ -140,16 +140,17 @@ def evidence(labeler, photos: Path, ids: list[str]) -> dict:
     return out
 
 
-def raw_values(ev, truth: dict) -> dict[str, list[tuple[str, float, bool]]]:
+def raw_values(ev, truth: dict, broad: set[str]) -> dict[str, list[tuple[str, float, bool]]]:
     """kind → [(photo id, raw value, whether the truth says the label holds)]."""
     from shared.labeling.coco import NAMES
     from shared.labeling.things import MIN_AREA
 
     rows: dict[str, list] = {k: [] for k in ("person", "face", "smile", "object", "text", "poster", "portrait",
-                                             "hand", "classifier")}
+                                             "hand", "classifier", "category")}
     for pid, t in truth.items():
         objects, text, faces, hands, classes = ev[pid]
-        rows["classifier"] += [(pid, p, right(name, t)) for name, p in classes.items()]
+        for name, p in classes.items():
+            rows["category" if name in broad else "classifier"].append((pid, p, right(name, t)))
         persons = [d.score for d in objects if d.kind == "person"]
         has = set(t["present"])
         rows["person"].append((pid, max(persons, default=0.0), "Person" in has))
@@ -171,7 +172,7 @@ def raw_values(ev, truth: dict) -> dict[str, list[tuple[str, float, bool]]]:
 
 def fit(labeler, photos: Path, truth: dict) -> None:
     ev = evidence(labeler, photos, list(truth))
-    rows = raw_values(ev, truth)
+    rows = raw_values(ev, truth, labeler._broad)
     half = {pid: i % 2 for i, pid in enumerate(sorted(truth))}
     print("CURVES = {")
     for kind, rs in rows.items():
@@ -179,6 +180,11 @@ def fit(labeler, photos: Path, truth: dict) -> None:
             print(f"    # {kind}: only one outcome in the truth, not fitted")
             continue
         c, s = logistic_fit([r[1] for r in rs], [r[2] for r in rs])
+        if not math.isfinite(c) or abs(c) > 100:  # no slope: say how often it is right, by value
+            bins = [(lo, [r[2] for r in rs if r[1] >= lo]) for lo in (0.2, 0.5, 0.8, 0.9)]
+            print(f"    # {kind}: no slope to fit (n={len(rs)}); right from " +
+                  ", ".join(f"{lo}: {sum(v)}/{len(v)}" for lo, v in bins) + " -- set by hand")
+            continue
         checks = []
         for h in (0, 1):
             train = [r for r in rs if half[r[0]] == h]

@@ -39,6 +39,10 @@ CROP_FRACTION = 0.875  # centre crop of the shorter side, as the model was evalu
 # near-uniform probabilities of an uninformative image add up over the 398 animal classes
 # to "Animal" 40–58 on a flat grey image, grass or the moon (docs/labeling.md).
 PROBABILITY_FLOOR = 0.02
+# A name over at least this many ImageNet classes (Animal, Clothing, Food, Vehicle, Furniture,
+# Dog, ...) is a category: on real Instagram photos the classifier's categories are far more
+# often right than its classes, and calibration gives them a curve of their own.
+BROAD = 10
 
 
 class LabelerUnavailable(RuntimeError):
@@ -128,6 +132,7 @@ class OfflineLabeler:
                 rows_of_class[i].append(r)
         self._names = list(names)
         self._index = names
+        self._broad = {n for n, r in names.items() if len(sets[r]) >= BROAD}
         self._parents = parents
         self._rows = [np.array(sorted(x), dtype=np.intp) for x in rows_of_class]
 
@@ -160,7 +165,7 @@ class OfflineLabeler:
         real Instagram photos."""
         out = []
         for name, p in classes.items():
-            c = calibration.confidence("classifier", p)
+            c = calibration.confidence("category" if name in self._broad else "classifier", p)
             if c >= self.min_confidence:
                 out.append(Label(name, c, self._parents[self._index[name]]))
         return out

@@ -58,12 +58,14 @@ def test_portrait_photo_is_a_person(results):
 
 
 def test_an_unsure_class_is_not_a_label(offline_labeler, results):
-    """The rocket is "Missile" at 0.64 for the classifier: on real Instagram photos its labels
-    under 0.8 were right about one time in five (calibration.py), so it gives none."""
+    """The rocket is "Missile" at 0.64 for the classifier: on real Instagram photos its classes
+    under 0.8 were right about one time in five (calibration.py), so it is no label; "Vehicle",
+    a category over many classes, is."""
     probs = offline_labeler.probabilities(offline_labeler.model_input(offline_labeler.intake(photo("rocket")).image)[None])
     classes = offline_labeler.class_probabilities(probs[0])
     assert 0.4 <= classes["Missile"] <= 0.8
-    assert not {"Rocket", "Missile", "Vehicle"} & names(results["rocket"])
+    assert not {"Rocket", "Missile"} & names(results["rocket"])
+    assert "Vehicle" in names(results["rocket"])  # a category: its own curve, more often right
 
 
 def test_flat_grey_image_gives_no_person_and_few_labels(results):
