@@ -25,7 +25,7 @@ node_modules/.installed: package.json package-lock.json
 # Generated, never committed: the offline labeler's ONNX model and the demo Instagram account.
 $(VAR)/.assets: .venv/.installed shared/labeling/build_assets.py shared/labeling/taxonomy.py \
                 shared/labeling/detector_assets.py shared/labeling/tfjs_to_onnx.py \
-                shared/labeling/wordnet.py sandbox/instagram/make_demo.py
+                shared/labeling/wordnet.py sandbox/instagram/make_demo.py sandbox/instagram/demo_sources.py
 	$(PY) -m shared.labeling.build_assets
 	$(PY) -m sandbox.instagram.make_demo
 	mkdir -p $(VAR) && touch $@

@@ -23,7 +23,7 @@ TMP = _harness.isolate("profile")
 
 
 def per_request_us(client, path: str, headers: dict, n: int, expect: int) -> float:
-    for _ in range(20):  # warm: the caches of run_status.py and sessions.py filled
+    for _ in range(20):  # warm: the caches of `RunStatusReader` and `SessionStore` filled
         assert client.get(path, headers=headers).status_code == expect
     started = time.process_time()
     for _ in range(n):

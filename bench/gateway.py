@@ -81,7 +81,7 @@ def wrk(url: str, args, headers: dict[str, str], pgid: int) -> dict:
 
 def session_check_us(mongo, redis, token_hash: str, n: int = 2000) -> dict:
     """Microseconds per session check from this process: the gateway's Redis GET against MongoDB."""
-    from services.gateway.sessions import cache_key
+    from services.gateway.accounts.sessions import cache_key
 
     def per_call(fn) -> float:
         fn()

@@ -54,7 +54,7 @@ def ensure_indexes(db: Database) -> None:
     db.predictions.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
     db.oidc_states.create_index([("state", ASCENDING)], unique=True)
     db.login_handovers.create_index([("code_hash", ASCENDING)], unique=True)
-    # An OpenID Connect identity belongs to one account (services/gateway/identities.py).
+    # An OpenID Connect identity belongs to one account (`services.gateway.accounts.identities`).
     db.identities.create_index([("provider", ASCENDING), ("sub", ASCENDING)], unique=True)
     db.identities.create_index([("user_id", ASCENDING)])
     db.email_verifications.create_index([("token_hash", ASCENDING)], unique=True)

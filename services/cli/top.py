@@ -1,5 +1,5 @@
 """`likely top` and `likely dead-letters`: the operators' views, drawn with rich from the gateway's
-admin API (services/gateway/admin.py)."""
+admin API (`services.gateway.admin.routes`)."""
 from __future__ import annotations
 
 import time

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.gateway import (auth, errors, handover, headers, health, instagram_api, limits, predictions,
-                              request_id, training, web)
-from services.gateway import admin  # the operators' API (likely top, dead letters)
+from services.gateway import health, web
+from services.gateway.accounts import handover, routes as accounts
+from services.gateway.admin import routes as admin  # the operators' API (likely top, dead letters)
 from services.gateway.deps import Deps
+from services.gateway.http import errors, headers, limits, request_id
+from services.gateway.predictions import routes as predictions
+from services.gateway.runs import instagram, training
 
 
 def create_app(deps: Deps | None = None) -> Flask:
@@ -23,6 +26,6 @@ def create_app(deps: Deps | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=deps.settings.proxy_hops, x_proto=deps.settings.proxy_hops)
     limits.install(app, deps.settings)
-    for bp in (health.bp, auth.bp, handover.bp, instagram_api.bp, training.bp, predictions.bp, web.bp, admin.bp):
+    for bp in (health.bp, accounts.bp, handover.bp, instagram.bp, training.bp, predictions.bp, web.bp, admin.bp):
         app.register_blueprint(bp)
     return app

@@ -32,15 +32,15 @@ class Deps:
 
     @cached_property
     def sessions(self):
-        """Session tokens, cached in Redis and revoked at once (services/gateway/sessions.py)."""
-        from services.gateway.sessions import SessionStore
+        """Session tokens, cached in Redis and revoked at once (`services.gateway.accounts.sessions`)."""
+        from services.gateway.accounts.sessions import SessionStore
 
         return SessionStore(self.db, self.redis)
 
     @cached_property
     def run_status(self):
-        """The status of runs, read cheaply (services/gateway/run_status.py)."""
-        from services.gateway.run_status import RunStatusReader
+        """The status of runs, read cheaply (`services.gateway.runs.run_status`)."""
+        from services.gateway.runs.run_status import RunStatusReader
 
         return RunStatusReader(self.db, self.progress)
 

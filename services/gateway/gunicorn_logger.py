@@ -8,7 +8,7 @@ import logging
 
 from gunicorn import glogging
 
-from services.gateway.request_id import HEADER, USER_ID_ENVIRON, UserFilter
+from services.gateway.http.request_id import HEADER, USER_ID_ENVIRON, UserFilter
 from shared import logs
 
 

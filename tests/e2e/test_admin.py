@@ -1,4 +1,4 @@
-"""The operators' API (services/gateway/admin.py) against the real stack: who may use it, a live
+"""The operators' API (`services.gateway.admin.routes`) against the real stack: who may use it, a live
 run with its rate and ETA, the broker's real queue depths and labelers, and a dead letter replayed
 and handled by its worker."""
 from __future__ import annotations

@@ -70,7 +70,7 @@ def test_every_protected_route_needs_a_valid_token(stack, method, path):
 
 
 def test_expired_and_revoked_tokens_stop_working(client, mongo_db, redis_client, stack):
-    from services.gateway.sessions import cache_key
+    from services.gateway.accounts.sessions import cache_key
 
     token = client.token
     assert call(stack, "GET", "/api/v1/instagram", token).status_code == 200

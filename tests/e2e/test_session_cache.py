@@ -1,4 +1,4 @@
-"""The gateway's session cache (services/gateway/sessions.py) on the real stack: a 2-worker
+"""The gateway's session cache (`services.gateway.accounts.sessions`) on the real stack: a 2-worker
 gunicorn gateway, Redis and the MongoDB-wire server. Tokens are checked from Redis once cached,
 and a revoked token is refused on the very next request, whichever worker answers it."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import hashlib
 
 import requests
 
-from services.gateway.sessions import REVOKED, cache_key
+from services.gateway.accounts.sessions import REVOKED, cache_key
 from tests.e2e.conftest import PASSWORD
 
 TRIES = 24  # fresh connections: gunicorn's workers take turns accepting them
@@ -79,7 +79,7 @@ def test_without_its_cache_entry_a_token_is_read_from_mongodb_again(client, stac
 
 
 def test_a_fill_that_read_mongodb_before_a_log_out_cannot_bring_the_token_back(client, stack, redis_client, mongo_db):
-    from services.gateway.sessions import SessionStore
+    from services.gateway.accounts.sessions import SessionStore
 
     h = token_hash(client.token)
     redis_client.delete(cache_key(h))

@@ -1,5 +1,5 @@
 """The run status route checks its session in the same Redis round trip as its status reads
-(services/gateway/sessions.py `lookup_along`): revocation is still immediate there, on every
+(`services.gateway.accounts.sessions` `lookup_along`): revocation is still immediate there, on every
 gunicorn worker, once each worker has seen the token (and so reads along with the check)."""
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import requests
 
-from services.gateway.verification import SUBJECT
+from services.gateway.accounts.verification import SUBJECT
 from shared.runs import now
 from shared.settings import load
 from tests.security.accounts import api, gateway, issuer, me, open_link, sign_up, sink  # noqa: F401

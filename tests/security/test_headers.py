@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from services.gateway.headers import HSTS
+from services.gateway.http.headers import HSTS
 
 PATHS = [  # (path, method, expected status)
     ("/login", "GET", 200),

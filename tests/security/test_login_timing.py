@@ -1,6 +1,6 @@
 """Account enumeration by timing, on the running gateway: a log-in for an unknown email, or for
 an account without a password (made by an OpenID Connect log-in), takes as long as a wrong
-password for a real account (each pays one argon2 verification; auth.py's dummy hash).
+password for a real account (each pays one argon2 verification; `accounts.routes`' dummy hash).
 
 Made to hold on a loaded machine: many interleaved rounds, the order rotated every round so
 that a burst of load falls on all three alike, and the medians compared with a wide margin.

@@ -2,7 +2,7 @@
 no server error, every answer as the spec says (status, content type, headers, body), requests
 the spec calls valid accepted and invalid ones refused, 405 with `Allow`; for every route, with
 a valid token and without one. The spec is generated from the routes' own pydantic models
-(services/gateway/openapi.py); here it is also checked as OpenAPI 3.1.
+(`services.gateway.http.openapi`); here it is also checked as OpenAPI 3.1.
 
 Bounded: a fixed seed and 5 random examples per route, plus the coverage phase's cases (~1
 minute in all on a quiet machine). The destructive

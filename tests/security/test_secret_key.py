@@ -62,7 +62,7 @@ def test_rotation_keeps_a_log_in_in_progress_valid():
     from flask import Flask
     from itsdangerous import BadSignature
 
-    from services.gateway.web.oidc import session_secrets
+    from services.gateway.accounts.oidc import session_secrets
 
     def app_with(keys: str) -> Flask:
         app = Flask(__name__)

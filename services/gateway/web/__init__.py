@@ -14,7 +14,8 @@ HERE = Path(__file__).resolve().parent
 bp = Blueprint("web", __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
                static_url_path="/static/web")
 
-from services.gateway.web import oidc, verify  # noqa: E402
+from services.gateway.accounts import oidc  # noqa: E402
+from services.gateway.web import verify  # noqa: E402
 
 oidc.register(bp)
 verify.register(bp)

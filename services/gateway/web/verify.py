@@ -1,11 +1,11 @@
-"""The page an email verification link opens (services/gateway/verification.py): a GET shows a
+"""The page an email verification link opens (`services.gateway.accounts.verification`): a GET shows a
 button, the POST behind it spends the token. The page needs no script and no session."""
 from __future__ import annotations
 
 from flask import render_template, request
 
-from services.gateway import verification
-from services.gateway.auth import deps
+from services.gateway.accounts import verification
+from services.gateway.accounts.routes import deps
 
 
 def show():

@@ -148,7 +148,7 @@ def test_a_bad_upload_is_explained_and_nothing_is_kept(page, stack, browser_acco
 
 
 def test_an_expired_session_lands_on_the_log_in_page_with_a_message(page, stack, mongo_db, redis_client):
-    from services.gateway.sessions import cache_key
+    from services.gateway.accounts.sessions import cache_key
 
     sign_up(page, stack.gateway_url)
     token_hash = hashlib.sha256(token_of(page).encode()).hexdigest()

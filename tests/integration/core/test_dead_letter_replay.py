@@ -1,4 +1,4 @@
-"""Replaying dead letters (services/gateway/dead_letters.py) on the real broker and MongoDB-wire
+"""Replaying dead letters (`services.gateway.admin.dead_letters`) on the real broker and MongoDB-wire
 server: the janitor's own record of each dead letter (services/janitor/deadletters.py), replayed
 to its work queue as it was sent, once per death however often it is asked."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import uuid
 
 from kombu import Connection
 
-from services.gateway import dead_letters
+from services.gateway.admin import dead_letters
 from services.janitor.deadletters import handle_dead
 from shared import messaging, topology
 from shared.contracts import BuildRequested, InferRequest

@@ -1,5 +1,5 @@
 """GET /api/v1/model's answer as model_summary makes it from a built model document, against
-the schema /openapi.json publishes (services/gateway/model_schema.py): with the chart, with
+the schema /openapi.json publishes (`services.gateway.runs.model_schema`): with the chart, with
 too few posts to hold any out, and for an older document without a chart."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from jsonschema import Draft202012Validator
 
-from services.gateway.model_schema import MODEL
-from services.gateway.training import model_summary
+from services.gateway.runs.model_schema import MODEL
+from services.gateway.runs.training import model_summary
 from shared.model import TrainingPost, build_model
 
 VALIDATOR = Draft202012Validator(MODEL)

@@ -13,7 +13,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from services.gateway.app import create_app
 from services.gateway.deps import Deps
-from services.gateway.web import oidc
+from services.gateway.accounts import oidc
 from shared.settings import Settings
 
 ISSUER = "https://id.example.test"

@@ -1,4 +1,4 @@
-"""@api (services/gateway/openapi.py) on a small Flask app: the request validated with the same
+"""@api (`services.gateway.http.openapi`) on a small Flask app: the request validated with the same
 pydantic models the spec is generated from, and the spec saying so (path parameters, every
 answer, security), valid OpenAPI 3.1."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ from flask import Flask, g, jsonify
 from openapi_spec_validator import validate
 from pydantic import BaseModel, Field
 
-from services.gateway import errors
-from services.gateway.openapi import api, spec
-from services.gateway.schemas import Error
+from services.gateway.http import errors
+from services.gateway.http.openapi import api, spec
+from services.gateway.http.schemas import Error
 
 
 class Thing(BaseModel):

@@ -1,4 +1,4 @@
-"""Every revocation of a session goes through services/gateway/sessions.py, which tombstones the
+"""Every revocation of a session goes through `services.gateway.accounts.sessions`, which tombstones the
 token in the gateway's Redis cache before deleting it from MongoDB. Code that deleted or changed
 a session in MongoDB directly would leave the cached copy working (for up to ENTRY_TTL): this
 test names such code. Use SessionStore.revoke / revoke_user instead."""
@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-ALLOWED = {ROOT / "services" / "gateway" / "sessions.py"}
+ALLOWED = {ROOT / "services" / "gateway" / "accounts" / "sessions.py"}
 WRITES = re.compile(r"""(\.sessions|\[["']sessions["']\])\s*\.\s*(delete_one|delete_many|update_one|update_many|"""
                     r"""replace_one|find_one_and_delete|find_one_and_update|find_one_and_replace|bulk_write|drop)\b""")
 

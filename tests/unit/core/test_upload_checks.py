@@ -1,4 +1,4 @@
-"""The gateway's header-only upload check (services/gateway/uploads.py): what it refuses, that it
+"""The gateway's header-only upload check (`services.gateway.predictions.uploads`): what it refuses, that it
 decodes nothing, and that photos are not taken for polyglots."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from sandbox.photos import jpeg as photo
-from services.gateway.uploads import inspect as inspect_with_limits, other_format
+from services.gateway.predictions.uploads import inspect as inspect_with_limits, other_format
 from shared.labeling import ImageRejected
 
 LIMIT = 20 * 1024 * 1024

@@ -1,6 +1,6 @@
 /* The home page's account notices, kept apart from home.js: the "verify your email" banner (with
    a resend button) while the account's address is unverified, and "Link <provider>" buttons that
-   attach a log-in provider to this account (services/gateway/web/oidc.py). Self-contained: it
+   attach a log-in provider to this account (`services.gateway.accounts.oidc`). Self-contained: it
    reads the tab's session and calls the API itself. */
 "use strict";
 

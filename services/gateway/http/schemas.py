@@ -1,6 +1,6 @@
 """The shapes of the API's answers (and the query strings it reads), as pydantic models:
-/openapi.json is generated from them (services/gateway/openapi.py), so the spec says what the
-routes answer. Request bodies are the models next to their routes (auth.py, instagram_api.py)."""
+/openapi.json is generated from them (`services.gateway.http.openapi`), so the spec says what the
+routes answer. Request bodies are the models next to their routes (`accounts.routes`, `runs.instagram`)."""
 from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional, Union

@@ -23,8 +23,8 @@ from typing import Any, Literal
 from flask import Flask, g
 from pydantic import BaseModel, TypeAdapter
 
-from services.gateway.errors import parse_json, parse_query
-from services.gateway.schemas import Error
+from services.gateway.http.errors import parse_json, parse_query
+from services.gateway.http.schemas import Error
 
 REF = "#/components/schemas/{model}"
 
@@ -77,7 +77,7 @@ def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseMod
     """Describe a route and validate its request: `g.body` and `g.query` hold the parsed models.
     `outage=False`: the route reads no backing service (no 503). `prefetch(pipe, user_id)`: Redis
     reads the route makes on every request, queued in the session check's round trip (results in
-    `g.prefetched`, None when not made: services/gateway/sessions.py `lookup_along`)."""
+    `g.prefetched`, None when not made: `services.gateway.accounts.sessions` `lookup_along`)."""
 
     def decorate(view):
         doc = (view.__doc__ or "").strip()
@@ -93,7 +93,7 @@ def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseMod
         @wraps(view)
         def wrapper(*args, **kwargs):
             if op.auth is True and "user_id" not in g:  # not already done by an outer decorator
-                from services.gateway.auth import authenticate
+                from services.gateway.accounts.routes import authenticate
 
                 authenticate(prefetch)
             if op.query is not None:

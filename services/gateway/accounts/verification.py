@@ -9,7 +9,7 @@ address it was sent to. A GET alone changes nothing: mail scanners that open lin
 
 What an unverified account may do: everything a verified one does (log in, connect Instagram,
 train, predict; the home page shows a banner to verify, with a resend button), except that an
-OpenID Connect log-in is never attached to it by its email (services/gateway/identities.py)."""
+OpenID Connect log-in is never attached to it by its email (`services.gateway.accounts.identities`)."""
 from __future__ import annotations
 
 import hashlib

@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import Blueprint, g, jsonify
 from pydantic import BaseModel, Field
 
-from services.gateway.auth import deps
-from services.gateway.errors import ApiError
-from services.gateway.openapi import api
-from services.gateway.schemas import Authorize, Error, InstagramStatus
+from services.gateway.accounts.routes import deps
+from services.gateway.http.errors import ApiError
+from services.gateway.http.openapi import api
+from services.gateway.http.schemas import Authorize, Error, InstagramStatus
 from shared import instagram_account
 from shared.instagram import InstagramError, Throttled, TokenRejected
 from shared.runs import now

@@ -7,11 +7,11 @@ import uuid
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
-from services.gateway.auth import authenticate, deps
-from services.gateway import post_intent, uploads
-from services.gateway.errors import ApiError
-from services.gateway.openapi import Content, Form, api
-from services.gateway.schemas import Error, History, HistoryQuery, ImageQuery, PredictionAnswer, PredictQuery
+from services.gateway.accounts.routes import authenticate, deps
+from services.gateway.predictions import post_intent, uploads
+from services.gateway.http.errors import ApiError
+from services.gateway.http.openapi import Content, Form, api
+from services.gateway.http.schemas import Error, History, HistoryQuery, ImageQuery, PredictionAnswer, PredictQuery
 from shared import storage
 from shared.contracts import infer_request
 from shared.labeling import ImageRejected

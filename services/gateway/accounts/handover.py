@@ -16,10 +16,10 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
-from services.gateway.auth import deps, issue_session
-from services.gateway.errors import ApiError
-from services.gateway.openapi import api
-from services.gateway.schemas import Error, Session
+from services.gateway.accounts.routes import deps, issue_session
+from services.gateway.http.errors import ApiError
+from services.gateway.http.openapi import api
+from services.gateway.http.schemas import Error, Session
 from shared.runs import now
 
 bp = Blueprint("handover", __name__)

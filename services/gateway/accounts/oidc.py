@@ -6,14 +6,14 @@ The seed offered Facebook and Amazon through Cognito; here every provider is an 
 (`{issuer}/.well-known/openid-configuration`), the authorization code flow with state, nonce and
 PKCE (S256), the code exchange, and the ID token check (signature against the issuer's JWKS, iss
 = the configured issuer, aud/azp, exp, iat, nonce, at_hash). This module decides what a log-in
-reaches (services/gateway/identities.py: the identity (provider, sub), never the email alone).
+reaches (`services.gateway.accounts.identities`: the identity (provider, sub), never the email alone).
 
 Bound to the browser (log-in CSRF): Authlib keeps each flow's state in the Flask session, a
 signed cookie (HttpOnly, SameSite=Lax, path /auth/oidc) of the browser that started it; the
 flow's secrets (nonce, PKCE verifier) stay on the server (`oidc_states`, 10 minutes, single
 use, see StateStore). A callback URL planted on someone else finds no such cookie and logs
 nobody in. The session then reaches the page through a one-time handover cookie
-(services/gateway/handover.py), never in a URL.
+(`services.gateway.accounts.handover`), never in a URL.
 
 A logged-in person links a provider to their account with `POST /auth/oidc/{name}/link` (bearer
 token; answers the provider's URL to open), after which that identity logs into this account.
@@ -39,10 +39,10 @@ from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, session
 from joserfc.errors import JoseError
 
-from services.gateway import identities
-from services.gateway.auth import deps, require_auth
-from services.gateway.handover import hand_over
-from services.gateway.limits import oidc_start_by_address
+from services.gateway.accounts import identities
+from services.gateway.accounts.routes import deps, require_auth
+from services.gateway.accounts.handover import hand_over
+from services.gateway.http.limits import oidc_start_by_address
 from shared.mail import normal_address
 from shared.runs import now
 from shared.secrets import signing_keys

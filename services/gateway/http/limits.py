@@ -14,7 +14,7 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def _settings() -> Settings:
-    from services.gateway.auth import deps
+    from services.gateway.accounts.routes import deps
 
     return deps().settings
 

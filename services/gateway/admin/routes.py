@@ -18,12 +18,12 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
-from services.gateway import dead_letters, queues
-from services.gateway.auth import authenticate, deps
-from services.gateway.errors import ApiError
-from services.gateway.openapi import api
-from services.gateway.schemas import AdminDeadLettersQuery, AdminReplay, Error
-from services.gateway.run_status import progress_of
+from services.gateway.admin import dead_letters, queues
+from services.gateway.accounts.routes import authenticate, deps
+from services.gateway.http.errors import ApiError
+from services.gateway.http.openapi import api
+from services.gateway.http.schemas import AdminDeadLettersQuery, AdminReplay, Error
+from services.gateway.runs.run_status import progress_of
 from shared import topology
 from shared.progress import LIVE_STATES, run_key
 
@@ -53,7 +53,7 @@ def admin_only(view):
     return wrapper
 
 
-# For the spec (openapi.py): admin_only authenticates first (401), then 403 for non-admins.
+# For the spec (`http.openapi`): admin_only authenticates first (401), then 403 for non-admins.
 ADMIN_ANSWERS = {200: ("the operators' view", {"type": "object"}),
                  403: ("not an admin account (forbidden)", Error)}
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.gateway.errors import ApiError
+from services.gateway.http.errors import ApiError
 from shared.contracts import FORMATS, MAX_CAPTION_CHARS, MEDIA_TYPES, PRODUCT_TYPES, UnknownFormat, post_format
 
-#: The multipart fields, as JSON Schema (services/gateway/predictions.py puts them in the form).
+#: The multipart fields, as JSON Schema (`services.gateway.predictions.routes` puts them in the form).
 FIELDS: dict[str, dict] = {
     "media_type": {"type": "string", "enum": list(MEDIA_TYPES), "description":
                    "the format intended (Instagram's media_type; default IMAGE, or VIDEO with product_type REELS)"},
