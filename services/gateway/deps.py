@@ -1,9 +1,12 @@
 """The gateway's collaborators, created lazily once per process (after gunicorn forks)
-and per thread where a client is not thread-safe (the kombu connection)."""
+and per thread where a client is not thread-safe (the kombu connection); `deps()` is the app's
+`Deps` from any request. Imports no route module."""
 from __future__ import annotations
 
 import threading
 from functools import cached_property
+
+from flask import current_app
 
 from shared import db as dbmod, messaging, progress as progressmod, storage
 from shared.instagram import InstagramClient
@@ -74,3 +77,8 @@ class Deps:
             conn = messaging.connect(self.settings, heartbeat=False, connect_timeout=1)
             pub = self._local.publisher = messaging.Publisher(conn, self.settings, retry_policy=messaging.EDGE_RETRY_POLICY)
         return pub
+
+
+def deps() -> Deps:
+    """The current app's collaborators (`create_app` puts them in `app.extensions`)."""
+    return current_app.extensions["likely"]

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from services.gateway.http import openapi as spec
-from services.gateway.accounts.routes import deps
+from services.gateway.deps import deps
 from services.gateway.http.openapi import Content, api
 from services.gateway.http.schemas import Health, Readiness
 from shared.messaging import EDGE_RETRY_POLICY, connect

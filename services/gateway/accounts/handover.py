@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
-from services.gateway.accounts.routes import deps, issue_session
+from services.gateway.accounts.authentication import issue_session
+from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import Error, Session

@@ -40,8 +40,9 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 from joserfc.errors import JoseError
 
 from services.gateway.accounts import identities
-from services.gateway.accounts.routes import deps, require_auth
+from services.gateway.accounts.authentication import require_auth
 from services.gateway.accounts.handover import hand_over
+from services.gateway.deps import deps
 from services.gateway.http.limits import oidc_start_by_address
 from shared.mail import normal_address
 from shared.runs import now

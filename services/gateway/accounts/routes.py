@@ -1,19 +1,18 @@
 """Accounts and sessions: sign up, log in (expiring bearer tokens), log out (revokes)."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
-from datetime import timedelta
-from functools import wraps
 from typing import ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
+from services.gateway.accounts.authentication import hash_token, issue_session
+from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import EMAIL_PATTERN, Error, Me, Session, User
@@ -45,52 +44,6 @@ class SignUp(Credentials):
     error_codes: ClassVar[dict] = {("password", "string_too_short"): "password_too_short"}
 
 
-def deps():
-    return current_app.extensions["likely"]
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_session(user_id: str) -> dict:
-    """A new bearer token for the user; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    expires_at = now() + timedelta(seconds=deps().settings.token_ttl)
-    deps().db.sessions.insert_one({"token_hash": _hash_token(token), "user_id": user_id,
-                                   "created_at": now(), "expires_at": expires_at})
-    return {"token": token, "expires_at": expires_at.isoformat()}
-
-
-def authenticate(along=None) -> str:
-    """The user of the request's bearer token (sets g.user_id), or a 401 saying why not. `along`:
-    the route's Redis reads, made in the session check's round trip (`g.prefetched`, sessions.py)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "unauthorized", "Log in first: this route needs an `Authorization: Bearer <token>` header.")
-    token_hash = _hash_token(token.strip())
-    if along is None:
-        session = deps().sessions.lookup(token_hash)  # Redis-cached, revocation immediate (sessions.py)
-    else:
-        session, g.prefetched = deps().sessions.lookup_along(token_hash, along)
-    if session is None:
-        raise ApiError(401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again.")
-    if session.expires_at <= now():
-        raise ApiError(401, "token_expired", "Your session has expired. Log in again.")
-    g.user_id = session.user_id
-    g.token_hash = token_hash
-    return g.user_id
-
-
-def require_auth(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        authenticate()
-        return view(*args, **kwargs)
-    return wrapper
-
-
 @bp.post("/api/v1/users")
 @signup_by_address()
 @api(auth=False, body=SignUp, limited=True, responses={201: ("signed up", User), 409: ("email_taken", Error)})
@@ -113,7 +66,7 @@ def sign_up():
 @api(limited=True, responses={  # authenticated first: a request without a session never counts (nor gets 429)
     202: ("sent", {"type": "object", "required": ["sent_to"], "properties": {"sent_to": {"type": "string"}}}),
     409: ("already_verified", Error), 503: ("mail_unavailable, or a backing service is down", Error)})
-@limiter.limit("5 per hour", key_func=lambda: "resend:" + _hash_token(request.headers.get("Authorization", "")),
+@limiter.limit("5 per hour", key_func=lambda: "resend:" + hash_token(request.headers.get("Authorization", "")),
                scope="verification-resend")
 def resend_verification():
     """Mail a new verification link to the account's address (earlier links stop working)."""

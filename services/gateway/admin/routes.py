@@ -19,7 +19,8 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request
 
 from services.gateway.admin import dead_letters, queues
-from services.gateway.accounts.routes import authenticate, deps
+from services.gateway.accounts.authentication import authenticate
+from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import AdminDeadLettersQuery, AdminReplay, Error

@@ -8,14 +8,13 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from services.gateway.deps import deps
 from shared.settings import Settings
 
 limiter = Limiter(key_func=get_remote_address)
 
 
 def _settings() -> Settings:
-    from services.gateway.accounts.routes import deps
-
     return deps().settings
 
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from flask import Flask, g
 from pydantic import BaseModel, TypeAdapter
 
+from services.gateway.accounts.authentication import authenticate
 from services.gateway.http.errors import parse_json, parse_query
 from services.gateway.http.schemas import Error
 
@@ -93,8 +94,6 @@ def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseMod
         @wraps(view)
         def wrapper(*args, **kwargs):
             if op.auth is True and "user_id" not in g:  # not already done by an outer decorator
-                from services.gateway.accounts.routes import authenticate
-
                 authenticate(prefetch)
             if op.query is not None:
                 g.query = parse_query(op.query)

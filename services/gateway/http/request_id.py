@@ -36,7 +36,7 @@ def install(app: Flask) -> None:
 
 
 class UserFilter(logging.Filter):
-    """Adds the authenticated user's id (`services.gateway.accounts.routes` sets g.user_id) to a line."""
+    """Adds the authenticated user's id (`authenticate` sets g.user_id) to a line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context() and "user_id" in g and not hasattr(record, "user_id"):

@@ -7,7 +7,8 @@ import uuid
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
-from services.gateway.accounts.routes import authenticate, deps
+from services.gateway.accounts.authentication import authenticate
+from services.gateway.deps import deps
 from services.gateway.predictions import post_intent, uploads
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import Content, Form, api

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, g, jsonify
 from pydantic import BaseModel, Field
 
-from services.gateway.accounts.routes import deps
+from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import Authorize, Error, InstagramStatus

@@ -6,7 +6,7 @@ import hashlib
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from services.gateway.runs import model_schema
-from services.gateway.accounts.routes import deps
+from services.gateway.deps import deps
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import Error, ModelQuery, Queued, RunStarted, RunStatus
 from services.gateway.http.errors import ApiError

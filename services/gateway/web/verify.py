@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from services.gateway.accounts import verification
-from services.gateway.accounts.routes import deps
+from services.gateway.deps import deps
 
 
 def show():
