@@ -11,7 +11,7 @@ anything is deleted, and the client tries again. Checking does not: without Redi
 
 Every place that ends sessions goes through `SessionStore.revoke` / `revoke_user`: log-out,
 account deletion (and a password change or reset, when there is one). Expiry needs nothing:
-the cached entry carries `expires_at`. tests/unit/core/test_session_revocation_paths.py fails
+the cached entry carries `expires_at`. `test_only_the_session_store_revokes_sessions` fails
 if code elsewhere deletes from `sessions` directly.
 """
 from __future__ import annotations

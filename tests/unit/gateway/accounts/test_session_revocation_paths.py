@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 ALLOWED = {ROOT / "services" / "gateway" / "accounts" / "sessions.py"}
 WRITES = re.compile(r"""(\.sessions|\[["']sessions["']\])\s*\.\s*(delete_one|delete_many|update_one|update_many|"""
                     r"""replace_one|find_one_and_delete|find_one_and_update|find_one_and_replace|bulk_write|drop)\b""")
@@ -25,6 +25,7 @@ def offenders(root: Path) -> list[str]:
 
 
 def test_only_the_session_store_revokes_sessions():
+    assert all(path.exists() for path in ALLOWED)  # ROOT is the repository
     assert offenders(ROOT) == []
 
 
