@@ -25,7 +25,10 @@ def main() -> None:
         # idle kept-alive connections live 5 s (gunicorn's 2 s raced the web app's twice-a-second
         # polls on a busy machine: a connection closed just as it was reused)
         "--keep-alive", "5",
-        "--logger-class", "services.gateway.gunicorn_logger.JsonLogger",  # JSON lines (shared/logs.py)
+        # request lines up to 8190 bytes (gunicorn's 4094 by default): a long query string reaches the
+        # app, which answers 414 in the API's error shape (errors.MAX_QUERY_BYTES)
+        "--limit-request-line", "8190",
+        "--logger-class", "services.gateway.gunicorn_logger.JsonLogger",  # JSON lines (`shared.logs`)
         # the path without its query string (OAuth codes, URL signatures) and without the referrer
         "--access-logformat", '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms',
         "services.gateway.wsgi:app",

@@ -126,6 +126,15 @@ def test_a_10_gb_body_is_refused_without_being_read(stack):
     assert reply.startswith(b"HTTP/1.1 413") and b"payload_too_large" in reply
 
 
+def test_a_long_or_repeated_query_string_is_refused_in_the_error_shape_and_documented(client, stack):
+    token = client.token
+    assert error_of(call(stack, "GET", "/api/v1/predictions?per_page=5&per_page=50", token), 400) == "repeated_parameter"
+    long_query = "/api/v1/predictions?per_page=5&q=" + "x" * 6700  # what schemathesis sent: gunicorn's 414 before
+    assert error_of(call(stack, "GET", long_query, token), 414) == "query_too_long"
+    spec = call(stack, "GET", "/openapi.json").json()
+    assert "414" in spec["paths"]["/api/v1/predictions"]["get"]["responses"]
+
+
 def test_health_and_spec(stack):
     assert call(stack, "GET", "/healthz").json() == {"status": "ok"}
     ready = call(stack, "GET", "/readyz").json()

@@ -75,10 +75,22 @@ def _invalid(exc: ValidationError, model: type[BaseModel]) -> ApiError:
     return ApiError(400, code, f"{field}: {first['msg']}", field=field)
 
 
+#: The longest query string a route with a query model reads (its own parameters take a few dozen
+#: bytes). Longer: 414 in the API's error shape. gunicorn reads request lines up to 8190 bytes
+#: (`--limit-request-line`, set by `python -m services.gateway`) and answers its own 414 beyond.
+MAX_QUERY_BYTES = 2048
+
+
 def parse_query(model: type[BaseModel]):
-    """The query string validated against `model` (the first value of a repeated name)."""
+    """The query string validated against `model`; a name of the model given twice is a 400."""
     from flask import request
 
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise ApiError(414, "query_too_long", f"The query string is longer than this server reads "
+                                              f"({MAX_QUERY_BYTES} bytes).")
+    for name, values in request.args.lists():
+        if len(values) > 1 and name in model.model_fields:
+            raise ApiError(400, "repeated_parameter", f"{name}: give this parameter once.", field=name)
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:

@@ -10,7 +10,8 @@ so the spec and the code cannot drift apart.
 `auth=True` (the default) authenticates the bearer token first (401 otherwise); `"optional"`
 leaves it to the view (a signed URL or a token). Answers every route can give are added to the
 ones it declares: 401 with auth, 400 for a body or query string that fails its model, 413 for
-a body over LIKELY_MAX_UPLOAD_BYTES, 429 with Retry-After under a rate limit, 503 when MongoDB,
+a body over LIKELY_MAX_UPLOAD_BYTES, 414 for a query string over MAX_QUERY_BYTES (with a query model;
+a name of it given twice is a 400), 429 with Retry-After under a rate limit, 503 when MongoDB,
 Redis or the broker is down. A 405 (with `Allow`) is answered for any path and method that is
 not described.
 """
@@ -67,6 +68,7 @@ _DEFAULT = {
     400: "the body or query string is not what this route takes (code says which field)",
     401: "no valid session token (unauthorized, invalid_token, token_expired)",
     413: "the body is larger than the server reads (payload_too_large)",
+    414: "the query string is longer than the server reads (query_too_long)",
     429: "too many attempts (too_many_requests): wait Retry-After seconds",
     503: "MongoDB, Redis or the broker is briefly unavailable (service_unavailable); nothing changed",
 }
@@ -84,7 +86,7 @@ def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseMod
         doc = (view.__doc__ or "").strip()
         answers = {status: (a if isinstance(a, tuple) else (_DEFAULT.get(status, ""), a)) for status, a in responses.items()}
         for status, applies in ((400, body is not None or query is not None), (401, auth is True),
-                                (413, body is not None), (429, limited), (503, outage)):
+                                (413, body is not None), (414, query is not None), (429, limited), (503, outage)):
             if applies:
                 answers.setdefault(status, (_DEFAULT[status], Error))
         title = summary or (doc.splitlines()[0] if doc else view.__name__.replace("_", " "))

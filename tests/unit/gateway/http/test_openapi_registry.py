@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from pydantic import BaseModel, Field
 
 from services.gateway.http import errors
+from services.gateway.http.errors import MAX_QUERY_BYTES
 from services.gateway.http.openapi import api, spec
 from services.gateway.http.schemas import Error
 
@@ -74,7 +75,7 @@ def test_the_spec_says_what_the_route_takes_and_answers(app):
     assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Thing"}
     assert doc["components"]["schemas"]["Thing"]["properties"]["name"]["minLength"] == 3
     # declared, plus what any route with a body answers (never 401: no auth here)
-    assert set(op["responses"]) == {"201", "409", "400", "413", "503"}
+    assert set(op["responses"]) == {"201", "409", "400", "413", "414", "503"}
     assert op["responses"]["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Made"}
 
 
@@ -88,3 +89,16 @@ def test_a_405_names_the_allowed_methods(app):
     resp = app.test_client().delete("/api/v1/things/t1")
     assert resp.status_code == 405 and resp.headers["Allow"] == "OPTIONS, POST"
     assert resp.json["error"]["code"] == "method_not_allowed"
+
+
+def test_a_repeated_parameter_and_a_too_long_query_string_are_refused_in_the_error_shape(app):
+    client = app.test_client()
+    twice = client.post("/api/v1/things/t1?page=2&page=3", json={"name": "lamp"})
+    assert twice.status_code == 400 and twice.json["error"]["code"] == "repeated_parameter"
+    assert twice.json["error"]["field"] == "page"
+    other = client.post("/api/v1/things/t1?page=2&x=1&x=2", json={"name": "lamp"})  # not the route's: ignored
+    assert other.status_code == 201
+    longest = "page=2&x=" + "a" * (MAX_QUERY_BYTES - len("page=2&x="))
+    assert client.post(f"/api/v1/things/t1?{longest}", json={"name": "lamp"}).status_code == 201
+    too_long = client.post(f"/api/v1/things/t1?{longest}a", json={"name": "lamp"})
+    assert too_long.status_code == 414 and too_long.json["error"]["code"] == "query_too_long"
