@@ -1,7 +1,10 @@
 """Message shapes: one frozen, versioned, validated model per message type.
 
 The type travels in the AMQP `type` property (e.g. `post.discovered.v1`); the body is the
-model's JSON. `decode()` is the only way a consumer turns a delivery into a message.
+model's JSON. `decode()` is the only way a consumer turns a delivery into a message. A run's
+messages have ids derived from the run (`train:<run>`, `build:<run>`, `<run>:<media>`), made by
+their constructors here alone (`TrainRequested.for_run`, `PostDiscovered.of_post`,
+`BuildRequested.for_run`): a message published again is the same message.
 """
 from __future__ import annotations
 
@@ -35,6 +38,10 @@ class TrainRequested(Message):
     run_id: str
     user_id: str
 
+    @classmethod
+    def for_run(cls, run_id: str, user_id: str) -> TrainRequested:
+        return cls(message_id=f"train:{run_id}", run_id=run_id, user_id=user_id)
+
 
 class PostDiscovered(Message):
     """ingestor → labelers: one new image post of a run."""
@@ -51,6 +58,11 @@ class PostDiscovered(Message):
     likes: int = Field(ge=0)
     comments: int | None = Field(default=None, ge=0)
 
+    @classmethod
+    def of_post(cls, post: dict) -> PostDiscovered:
+        """The message of one listed post (its fields as the run's media keep them)."""
+        return cls(message_id=f"{post['run_id']}:{post['media_id']}", **post)
+
 
 class BuildRequested(Message):
     """labeler (last post of a run) or gateway (rebuild) → builder."""
@@ -58,6 +70,16 @@ class BuildRequested(Message):
     user_id: str
     run_id: str | None = None
     reason: Literal["run_complete", "rebuild"] = "run_complete"
+
+    @classmethod
+    def for_run(cls, run_id: str, user_id: str) -> BuildRequested:
+        """The build of a run whose every post is counted."""
+        return cls(message_id=f"build:{run_id}", user_id=user_id, run_id=run_id)
+
+    @classmethod
+    def rebuild(cls, user_id: str) -> BuildRequested:
+        """A build from the user's stored posts, asked for outside any run (a fresh id each)."""
+        return cls(user_id=user_id, reason="rebuild")
 
 
 class InferRequest(Message):

@@ -11,23 +11,26 @@ from dataclasses import dataclass
 
 import redis
 
-# KEYS: run hash, seen set. ARGV: media id, outcome field ("done" | "failed"), now (epoch s).
+from shared.run_state import RunState
+
+# KEYS: run hash, seen set. ARGV: media id, outcome field ("done" | "failed"), now (epoch s), the
+# state that counts posts (running), the state the last count moves the run to (building).
 # Returns {verdict, state}: verdict is "missing" (Redis lost the run), "inactive" (cancelled or
 # over), "duplicate" (this media was counted before), "counted", or "complete" – returned to
 # exactly one caller, the one whose outcome makes done + failed reach total.
 _RECORD = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'running' and state ~= 'building' then return {'inactive', state} end
+if state ~= ARGV[4] and state ~= ARGV[5] then return {'inactive', state} end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {'duplicate', state} end
-if state ~= 'running' then return {'inactive', state} end
+if state ~= ARGV[4] then return {'inactive', state} end
 redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
 redis.call('HSET', KEYS[1], 'touched', ARGV[3])
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 local n = tonumber(redis.call('HGET', KEYS[1], 'done')) + tonumber(redis.call('HGET', KEYS[1], 'failed'))
 if n >= total then
-  redis.call('HSET', KEYS[1], 'state', 'building')
-  return {'complete', 'building'}
+  redis.call('HSET', KEYS[1], 'state', ARGV[5])
+  return {'complete', ARGV[5]}
 end
 return {'counted', state}
 """
@@ -41,8 +44,8 @@ for i = 6, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
 return 1
 """
 
-LIVE_STATES = ("listing", "running", "building")
-TERMINAL_STATES = ("done", "cancelled", "failed")
+#: What a post's count may be (the run hash's fields): labelled, or given up with a reason.
+OUTCOMES = ("done", "failed")
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,13 @@ class Progress:
         pipe.execute()
 
     def set_running(self, run_id: str, user_id: str, total: int) -> None:
-        self.start(run_id, user_id, "running", total)
+        self.start(run_id, user_id, RunState.RUNNING, total)
 
     def record(self, run_id: str, media_id: str, outcome: str) -> tuple[str, str]:
-        if outcome not in ("done", "failed"):
+        if outcome not in OUTCOMES:
             raise ValueError(outcome)
-        verdict, state = self._record(keys=[run_key(run_id), seen_key(run_id)], args=[media_id, outcome, time.time()])
+        verdict, state = self._record(keys=[run_key(run_id), seen_key(run_id)],
+                                      args=[media_id, outcome, time.time(), RunState.RUNNING, RunState.BUILDING])
         return _s(verdict), _s(state)
 
     def restore(self, run_id: str, user_id: str, state: str, total: int, seen_done: list[str], seen_failed: list[str]) -> bool:

@@ -1,7 +1,9 @@
 """Training runs: the durable record in MongoDB, the live counts in Redis, kept consistent.
 
-States: listing → running → building → done; or cancelled, or failed (with a reason).
-A user has at most one active run: `users.active_run` is claimed with one conditional update.
+This module alone writes the `runs` collection (a unit test names any other writer). States
+(RunState): listing → running → building → done; or cancelled, or failed (with a reason); every
+move is checked against run_state.TRANSITIONS. A user has at most one active run:
+`users.active_run` is claimed with one conditional update.
 
 The run's posts live in `run_media` (never in the run document, which stays small however
 large the account: MongoDB caps a document at 16 MB, reached near 10k posts), in chunks of
@@ -18,11 +20,17 @@ import logging
 import uuid
 from datetime import datetime, timezone
 
+from typing import TYPE_CHECKING, Callable
+
 from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.progress import LIVE_STATES, Progress
+from shared.contracts import BuildRequested
+from shared.run_state import COUNTING_STATES, LIVE_STATES, RunState, check
+
+if TYPE_CHECKING:
+    from shared.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +62,11 @@ def create(db: Database, progress: Progress, user_id: str) -> dict:
         claimed = db.users.find_one_and_update({"_id": user_id, "active_run": active}, {"$set": {"active_run": run_id}})
         if claimed is None:
             raise ActiveRunExists((db.users.find_one({"_id": user_id}) or {}).get("active_run") or "")
-    run = {"_id": run_id, "user_id": user_id, "state": "listing", "total": 0,
+    run = {"_id": run_id, "user_id": user_id, "state": RunState.LISTING, "total": 0,
            "started_at": now(), "finished_at": None, "reason": None}
     db.runs.insert_one(run)
     try:
-        progress.start(run_id, user_id, "listing")
+        progress.start(run_id, user_id, RunState.LISTING)
     except Exception:
         abandon(db, progress, run, "Training could not start (the progress store is unavailable); try again shortly.")
         raise
@@ -68,10 +76,10 @@ def create(db: Database, progress: Progress, user_id: str) -> dict:
 def abandon(db: Database, progress: Progress, run: dict, reason: str) -> None:
     """Fail a run whose start went wrong half-way, so it never holds the user's slot: MongoDB
     first (the durable record, which frees the slot), Redis at best (it may be what failed)."""
-    transition(db, run["_id"], "failed", LIVE_STATES, finished_at=now(), reason=reason)
+    transition(db, run["_id"], RunState.FAILED, finished_at=now(), reason=reason)
     db.users.update_one({"_id": run["user_id"], "active_run": run["_id"]}, {"$set": {"active_run": None}})
     try:
-        progress.finish(run["_id"], "failed")
+        progress.finish(run["_id"], RunState.FAILED)
     except Exception:  # noqa: BLE001 - Redis is down: its record expires, and status reads MongoDB
         pass
 
@@ -81,17 +89,25 @@ def _is_live(db: Database, run_id: str) -> bool:
     return bool(run and run["state"] in LIVE_STATES)
 
 
-def transition(db: Database, run_id: str, new_state: str, expected: tuple[str, ...], **fields) -> dict | None:
-    """Move the run to `new_state` if it is in one of `expected`; returns the new doc or None."""
+def get_owned(db: Database, run_id: str, user_id: str, projection: dict | None = None) -> dict | None:
+    """The run if it is the user's; None if there is no such run or it is another user's (which
+    must look exactly like a missing one)."""
+    return db.runs.find_one({"_id": run_id, "user_id": user_id}, projection)
+
+
+def transition(db: Database, run_id: str, new_state: str, expected: tuple[str, ...] = (), **fields) -> dict | None:
+    """Move the run to `new_state` if it is in one of `expected` (default: every state the table
+    lets it come from); returns the new doc, or None when the run was in another state (a race
+    lost, a repeat). IllegalTransition if `expected` names a move the table does not have."""
     return db.runs.find_one_and_update(
-        {"_id": run_id, "state": {"$in": list(expected)}},
-        {"$set": {"state": new_state, "updated_at": now(), **fields}},
+        {"_id": run_id, "state": {"$in": list(check(expected, new_state))}},
+        {"$set": {"state": RunState(new_state), "updated_at": now(), **fields}},
         return_document=ReturnDocument.AFTER,
     )
 
 
 def finish(db: Database, progress: Progress, run: dict, state: str, reason: str | None = None,
-           expected: tuple[str, ...] = LIVE_STATES) -> dict | None:
+           expected: tuple[str, ...] = ()) -> dict | None:
     """Put the run in a terminal state (done, cancelled, failed) and free the user's slot.
 
     The live counts are copied from Redis into the record, which is all that remains after.
@@ -109,16 +125,38 @@ def finish(db: Database, progress: Progress, run: dict, state: str, reason: str 
 def cancel(db: Database, progress: Progress, run: dict, reason: str) -> dict | None:
     """Cancel a live run: Redis first, so labelers stop at once, then the durable record (which
     frees the user's slot). None when the run had already ended."""
-    progress.set_state(run["_id"], "cancelled")
-    return finish(db, progress, run, "cancelled", reason=reason)
+    progress.set_state(run["_id"], RunState.CANCELLED)
+    return finish(db, progress, run, RunState.CANCELLED, reason=reason)
+
+
+def set_likes_hidden(db: Database, run_id: str, likes_hidden: int) -> None:
+    """Record how many of the user's posts the listing left out (likes hidden)."""
+    db.runs.update_one({"_id": run_id}, {"$set": {"likes_hidden": likes_hidden}})
+
+
+def mark_resumed(db: Database, run_id: str, at: datetime) -> None:
+    """Record that the reaper published the run's remaining work again."""
+    db.runs.update_one({"_id": run_id}, {"$set": {"resumed_at": at}, "$inc": {"resumes": 1}})
+
+
+def delete_user_runs(db: Database, user_id: str) -> None:
+    """Forget every run of a user (the account is deleted), their listed and failed posts too."""
+    for collection in ("runs", "run_media", "run_failures"):
+        db[collection].delete_many({"user_id": user_id})
+
+
+def request_build(db: Database, run_id: str, user_id: str, publish: Callable) -> None:
+    """Move a run whose every post is counted to building (if it is not yet) and ask for its
+    build: the one place a run's build is asked for. Asking twice is harmless: the builder
+    builds a run once."""
+    transition(db, run_id, RunState.BUILDING, (RunState.RUNNING,))
+    publish(BuildRequested.for_run(run_id, user_id))
 
 
 def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str | None, publish) -> str:
     """Count one post of a run (`msg`: its post.discovered) as done or failed, exactly once however
     often it is counted; the caller whose count completes the run publishes its build.
     Returns the verdict ('counted', 'complete', 'duplicate', 'inactive')."""
-    from shared.contracts import BuildRequested
-
     if outcome == "failed":
         log.warning("run %s media %s failed: %s", msg.run_id, msg.media_id, reason)
         with contextlib.suppress(DuplicateKeyError):  # counted failed before: the first reason stays
@@ -131,11 +169,10 @@ def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str 
             return "inactive"
         restore_progress(db, progress, run)
         verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
-    if verdict == "complete" or (verdict == "duplicate" and state == "building"):
+    if verdict == "complete" or (verdict == "duplicate" and state == RunState.BUILDING):
         # Exactly one first count completes the run; a repeat of that message (its sender may have
-        # died before publishing) asks again. The builder builds a run once.
-        transition(db, msg.run_id, "building", ("running",))
-        publish(BuildRequested(message_id=f"build:{msg.run_id}", user_id=msg.user_id, run_id=msg.run_id))
+        # died before publishing) asks again.
+        request_build(db, msg.run_id, msg.user_id, publish)
     return verdict
 
 

@@ -12,6 +12,7 @@ from shared.contracts import BuildRequested
 from shared.messaging import Delivery, Reject
 from shared.model import NotEnoughPosts, TrainingPost, build_model
 from shared.progress import Progress
+from shared.run_state import RunState
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
     """Returns what happened: 'built', 'skipped' (already built / run not live) or 'not_enough_posts'."""
     run = None
     if msg.run_id:
-        run = db.runs.find_one({"_id": msg.run_id})
-        if run is None or run["user_id"] != msg.user_id:
+        run = runs.get_owned(db, msg.run_id, msg.user_id)
+        if run is None:
             raise Reject(f"unknown run {msg.run_id}")
-        if run["state"] != "building":
+        if run["state"] != RunState.BUILDING:
             # done already (a replay), cancelled (no build), or still running: a build request that
             # came early (replayed, out of order) must not build on part of the posts; the post
             # that completes the run moves it to building and asks again.
@@ -67,14 +68,14 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
             doc = fit(to_training(stored))
         except NotEnoughPosts as exc:
             if run:
-                runs.finish(db, progress, run, "done", reason=str(exc))
+                runs.finish(db, progress, run, RunState.DONE, reason=str(exc))
             return "not_enough_posts"
         doc = {**doc, "likes_hidden": likes_hidden(db, msg.user_id, run)}
         # from the posts read (another read of the user's posts costs ~25 ms on the MongoDB-wire server)
         labelers = sorted({p["labeler"] for p in stored if p.get("labeler")})
         outcome = _store(db, msg.user_id, source, doc, labelers=labelers)
     if run:
-        finished = runs.finish(db, progress, run, "done", expected=("running", "building"))
+        finished = runs.finish(db, progress, run, RunState.DONE, expected=(RunState.BUILDING,))
         if finished is None and outcome == "built":
             # Cancelled while we were fitting: a cancelled run leaves no model behind.
             db.models.delete_one({"source": source})

@@ -5,6 +5,8 @@ from urllib.parse import parse_qs, urlparse
 
 import requests
 
+from shared.run_state import TERMINAL_STATES
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, body: dict | None = None):
@@ -101,7 +103,7 @@ class LikelyClient:
             status = self.run(run_id)
             if on_progress:
                 on_progress(status)
-            if status["state"] in ("done", "cancelled", "failed"):
+            if status["state"] in TERMINAL_STATES:
                 return status
             if time.monotonic() > deadline:
                 raise TimeoutError(f"run {run_id} still {status['state']} after {timeout}s: {status}")

@@ -12,6 +12,7 @@ from shared.contracts import PostDiscovered, TrainRequested
 from shared.instagram import InstagramError, Media, Throttled, TokenRejected
 from shared.messaging import Delivery, Reject, Retry
 from shared.progress import Progress
+from shared.run_state import RunState
 
 log = logging.getLogger(__name__)
 
@@ -38,49 +39,49 @@ def handle_train(msg: TrainRequested, delivery: Delivery, *, db: Database, progr
                  publish: Callable, publish_many: Callable | None = None) -> None:
     """`publish_many` (Publisher.publish_many) publishes the run's posts in one confirmed batch;
     without it they go one by one through `publish`."""
-    run = db.runs.find_one({"_id": msg.run_id})
-    if run is None or run["user_id"] != msg.user_id:
+    run = runs.get_owned(db, msg.run_id, msg.user_id)
+    if run is None:
         raise Reject(f"unknown run {msg.run_id}")
-    if run["state"] == "listing":
+    if run["state"] == RunState.LISTING:
         run = _list(run, delivery, db=db, progress=progress, list_media=list_media, access_token=access_token)
         if run is None:
             return
-    if run["state"] != "running":
+    if run["state"] != RunState.RUNNING:
         return  # cancelled, failed or already finished: nothing to do
     # Redelivered after a crash: make sure Redis knows the run before labelers count into it.
     live = progress.get(run["_id"])
     if live is None:
         runs.restore_progress(db, progress, run)
-    elif live.state == "listing":
+    elif live.state == RunState.LISTING:
         progress.set_running(run["_id"], run["user_id"], run["total"])
     # (Re)publish every post of the run; labelers count each media id once, so a replay is safe.
-    publish_all((PostDiscovered(message_id=f"{run['_id']}:{post['media_id']}", **post) for post in runs.media(db, run)),
-                publish, publish_many)
+    publish_all((PostDiscovered.of_post(post) for post in runs.media(db, run)), publish, publish_many)
 
 
 def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_token) -> dict | None:
     user = db.users.find_one({"_id": run["user_id"]})
     token = access_token(user) if user else None
     if not token:
-        runs.finish(db, progress, run, "failed", reason="Instagram is not connected: connect it, then train again.")
+        runs.finish(db, progress, run, RunState.FAILED,
+                    reason="Instagram is not connected: connect it, then train again.")
         return None
     try:
         images, likes_hidden = select_images(list_media(token))
     except TokenRejected as exc:
-        runs.finish(db, progress, run, "failed",
+        runs.finish(db, progress, run, RunState.FAILED,
                     reason=f"Instagram rejected the connection ({exc.message}). Reconnect Instagram, then train again.")
         return None
     except (Throttled, InstagramError) as exc:
         if delivery.last_attempt:
-            runs.finish(db, progress, run, "failed", reason=f"Instagram could not be read: {exc.message}")
+            runs.finish(db, progress, run, RunState.FAILED, reason=f"Instagram could not be read: {exc.message}")
             return None
         raise Retry(str(exc)) from exc
     stored = {p["media_id"] for p in db.posts.find({"user_id": run["user_id"]}, {"media_id": 1})}
     new = [m for m in images if m.id not in stored]
     log.info("run %s: %d posts, %d new, %d with likes hidden", run["_id"], len(images), len(new), likes_hidden)
     if not new:
-        db.runs.update_one({"_id": run["_id"]}, {"$set": {"likes_hidden": likes_hidden}})
-        runs.finish(db, progress, run, "done", reason="No new posts: the model is up to date.")
+        runs.set_likes_hidden(db, run["_id"], likes_hidden)
+        runs.finish(db, progress, run, RunState.DONE, reason="No new posts: the model is up to date.")
         return None
     posts = [{
         "run_id": run["_id"], "user_id": run["user_id"], "media_id": m.id, "media_url": m.image_url,
@@ -90,7 +91,7 @@ def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_tok
     # Mongo first (the durable record), then Redis; a cancel in between wins (the update fails),
     # and so does a listing that got there first (this one's media are then never read).
     listing = runs.store_media(db, run, posts)
-    running = runs.transition(db, run["_id"], "running", ("listing",), total=len(posts), listing=listing,
+    running = runs.transition(db, run["_id"], RunState.RUNNING, (RunState.LISTING,), total=len(posts), listing=listing,
                               likes_hidden=likes_hidden)
     if running is None:
         return None

@@ -13,7 +13,8 @@ from typing import Callable
 from pymongo.database import Database
 
 from shared import contracts, runs
-from shared.progress import LIVE_STATES, Progress
+from shared.progress import Progress
+from shared.run_state import LIVE_STATES, RunState
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,10 @@ def handle_dead(queue: str, type_name: str | None, body: bytes | str, headers: d
     if isinstance(msg, contracts.PostDiscovered):
         outcome = "post_" + runs.count_post(db, progress, msg, "failed", f"dead-lettered: {reason}", publish)
     elif isinstance(msg, (contracts.TrainRequested, contracts.BuildRequested)) and msg.run_id:
-        run = db.runs.find_one({"_id": msg.run_id})
-        if run is not None and run["state"] in LIVE_STATES and run["user_id"] == msg.user_id:
+        run = runs.get_owned(db, msg.run_id, msg.user_id)
+        if run is not None and run["state"] in LIVE_STATES:
             step = "listed" if isinstance(msg, contracts.TrainRequested) else "built"
-            finished = runs.finish(db, progress, run, "failed", reason=f"The run could not be {step}: {reason}")
+            finished = runs.finish(db, progress, run, RunState.FAILED, reason=f"The run could not be {step}: {reason}")
             outcome = "run_failed" if finished else "run_over"
         else:
             outcome = "run_over"

@@ -13,8 +13,9 @@ from pymongo.database import Database
 
 from shared import runs
 from shared.confirms import publish_all
-from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
-from shared.progress import LIVE_STATES, Progress
+from shared.contracts import PostDiscovered, TrainRequested
+from shared.progress import Progress
+from shared.run_state import LIVE_STATES, RunState
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def _sweep_run(db: Database, progress: Progress, publish: Callable, run_id: str,
         if now - resumed >= stall:
             reason = (f"No progress for {stall:.0f} s, even after its work was sent again; "
                       "train again to pick up where it stopped.")
-            if runs.finish(db, progress, run, "failed", reason=reason):
+            if runs.finish(db, progress, run, RunState.FAILED, reason=reason):
                 log.error("run %s failed: stalled in %s", run["_id"], run["state"])
                 return "failed"
         return None
@@ -70,8 +71,8 @@ def _sweep_run(db: Database, progress: Progress, publish: Callable, run_id: str,
     except ValidationError as exc:  # its stored posts cannot make messages: no resume can help
         log.error("run %s failed: its stored posts cannot be sent again: %s", run["_id"], exc)
         reason = "Its posts could not be sent for labelling again after it stalled; train again."
-        return "failed" if runs.finish(db, progress, run, "failed", reason=reason) else None
-    db.runs.update_one({"_id": run["_id"]}, {"$set": {"resumed_at": datetime.fromtimestamp(now, timezone.utc)}, "$inc": {"resumes": 1}})
+        return "failed" if runs.finish(db, progress, run, RunState.FAILED, reason=reason) else None
+    runs.mark_resumed(db, run["_id"], datetime.fromtimestamp(now, timezone.utc))
     log.warning("run %s resumed: no progress in %s for %.0f s", run["_id"], run["state"], now - moved)
     return "resumed"
 
@@ -79,13 +80,13 @@ def _sweep_run(db: Database, progress: Progress, publish: Callable, run_id: str,
 def resume(db: Database, progress: Progress, publish: Callable, run: dict, publish_many: Callable | None = None) -> None:
     """Publish the run's remaining work again (duplicates are harmless: handlers are idempotent)."""
     run_id, user_id = run["_id"], run["user_id"]
-    if run["state"] == "listing":
-        publish(TrainRequested(message_id=f"train:{run_id}", run_id=run_id, user_id=user_id))
-    elif run["state"] == "building":
-        publish(BuildRequested(message_id=f"build:{run_id}", user_id=user_id, run_id=run_id))
+    if run["state"] == RunState.LISTING:
+        publish(TrainRequested.for_run(run_id, user_id))
+    elif run["state"] == RunState.BUILDING:
+        runs.request_build(db, run_id, user_id, publish)
     else:
         if progress.get(run_id) is None:
             runs.restore_progress(db, progress, run)
         seen = progress.seen(run_id)
-        publish_all((PostDiscovered(message_id=f"{run_id}:{post['media_id']}", **post)
-                     for post in runs.media(db, run) if post["media_id"] not in seen), publish, publish_many)
+        publish_all((PostDiscovered.of_post(post) for post in runs.media(db, run) if post["media_id"] not in seen),
+                    publish, publish_many)

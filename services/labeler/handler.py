@@ -20,6 +20,7 @@ from shared.download import DownloadFailed
 from shared.labeling import ImageLimits, ImageRejected, load_image
 from shared.messaging import Delivery, Reject, Retry
 from shared.progress import Progress
+from shared.run_state import COUNTING_STATES
 
 #: How long a worker may hold a post's labelling claim (download, then the labeler's call): a
 #: worker killed holding it loses it then. The labeler service passes its own bound.
@@ -52,14 +53,14 @@ def run_is_live(msg: PostDiscovered, *, db: Database, progress: Progress) -> boo
     lost the run: rebuilt from MongoDB. A run that does not exist (or not the user's): Reject."""
     state = progress.state(msg.run_id)
     if state is None:
-        run = db.runs.find_one({"_id": msg.run_id})
-        if run is None or run["user_id"] != msg.user_id:
+        run = runs.get_owned(db, msg.run_id, msg.user_id)
+        if run is None:
             raise Reject(f"unknown run {msg.run_id}")
-        if run["state"] not in ("running", "building"):
+        if run["state"] not in COUNTING_STATES:
             return False
         runs.restore_progress(db, progress, run)
         state = progress.state(msg.run_id)
-    return state in ("running", "building")
+    return state in COUNTING_STATES
 
 
 def labeler_family(labeler_id: str | None) -> str:

@@ -117,8 +117,9 @@ def delete_account():
         run = d.db.runs.find_one({"_id": user["active_run"]})
         if run:
             runs.cancel(d.db, d.progress, run, "The account was deleted.")
-    for collection in ("posts", "models", "predictions", "runs", "run_media", "oauth_states", "oidc_states", "identities",
-                       "email_verifications", "run_failures"):
+    runs.delete_user_runs(d.db, g.user_id)
+    for collection in ("posts", "models", "predictions", "oauth_states", "oidc_states", "identities",
+                       "email_verifications"):
         d.db[collection].delete_many({"user_id": g.user_id})
     d.store.delete_prefix(storage.user_prefix(g.user_id))
     d.sessions.revoke_user(g.user_id)  # last: until here, a retry can finish the job

@@ -26,7 +26,8 @@ from services.gateway.http.openapi import api
 from services.gateway.http.schemas import AdminDeadLettersQuery, AdminReplay, Error
 from services.gateway.runs.run_status import progress_of
 from shared import topology
-from shared.progress import LIVE_STATES, run_key
+from shared.progress import run_key
+from shared.run_state import LIVE_STATES, RunState
 
 bp = Blueprint("admin", __name__)
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def live_runs(db, redis, at: datetime) -> list[dict]:
         state, total = (live.state, live.total) if live else (d["state"], d.get("total", 0))
         n = (live.done + live.failed) if live else 0
         rate = eta = None
-        since = d.get("updated_at") if d["state"] == "running" else None
+        since = d.get("updated_at") if d["state"] == RunState.RUNNING else None
         if live and live.touched and since and n:
             window = live.touched - since.timestamp()
             if window > 0:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts import MEDIA_TYPES, PRODUCT_TYPES
 from shared.model import KINDS
-from shared.progress import LIVE_STATES
+from shared.run_state import LIVE_STATES, TERMINAL_STATES
 
 
 class _Open(BaseModel):
@@ -61,7 +61,7 @@ class InstagramStatus(BaseModel):
     expires_at: Optional[str]
 
 
-RUN_STATES = (*sorted(LIVE_STATES), "done", "cancelled", "failed")
+RUN_STATES = tuple(s.value for s in (*sorted(LIVE_STATES), *TERMINAL_STATES))
 
 
 class RunStarted(BaseModel):

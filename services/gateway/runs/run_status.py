@@ -19,7 +19,8 @@ import time
 from pymongo.database import Database
 
 from shared import runs
-from shared.progress import LIVE_STATES, Progress, RunProgress, run_key
+from shared.progress import Progress, RunProgress, run_key
+from shared.run_state import LIVE_STATES
 
 # What the status answer reads of a run document (runs.status, and runs.restore_progress if Redis
 # lost the run): nothing else (a run's media are in run_media, found by `listing`).

@@ -12,13 +12,13 @@ from services.gateway.http.schemas import Error, ModelQuery, Queued, RunStarted,
 from services.gateway.http.errors import ApiError
 from shared import runs
 from shared.contracts import BuildRequested, TrainRequested
-from shared.progress import LIVE_STATES
+from shared.run_state import LIVE_STATES, RunState
 
 bp = Blueprint("training", __name__)
 
 
 def _own_run(run_id: str) -> dict:
-    run = deps().db.runs.find_one({"_id": run_id, "user_id": g.user_id})
+    run = runs.get_owned(deps().db, run_id, g.user_id)
     if run is None:  # another user's run looks exactly like a missing one
         raise ApiError(404, "run_not_found", "No such training run.")
     return run
@@ -43,7 +43,7 @@ def start():
         runs.abandon(d.db, d.progress, run, "Training could not start (the progress store is unavailable); try again shortly.")
         raise
     try:
-        d.publisher.publish(TrainRequested(message_id=f"train:{run['_id']}", run_id=run["_id"], user_id=g.user_id))
+        d.publisher.publish(TrainRequested.for_run(run["_id"], g.user_id))
     except Exception:  # noqa: BLE001 - the broker is down: don't leave a run that nobody will work on
         runs.abandon(d.db, d.progress, run, "The job queue is unavailable; try again shortly.")
         raise ApiError(503, "broker_unavailable", "Training cannot start right now (the job queue is unavailable).") from None
@@ -98,7 +98,7 @@ def cancel(run_id: str):
     if runs.cancel(d.db, d.progress, run, "Cancelled by the user.") is None:
         latest = d.db.runs.find_one({"_id": run_id}, {"state": 1})
         raise ApiError(409, "run_not_active", f"This run is already {latest['state']}.", state=latest["state"])
-    return jsonify({"run_id": run_id, "state": "cancelled"})
+    return jsonify({"run_id": run_id, "state": RunState.CANCELLED})
 
 
 @bp.post("/api/v1/model/rebuild")
@@ -109,7 +109,7 @@ def rebuild():
     d = deps()
     if d.db.posts.count_documents({"user_id": g.user_id}, limit=1) == 0:
         raise ApiError(409, "no_posts", "There are no stored posts to build a model from: train first.")
-    msg = BuildRequested(user_id=g.user_id, reason="rebuild")
+    msg = BuildRequested.rebuild(g.user_id)
     try:
         d.publisher.publish(msg)
     except Exception:  # noqa: BLE001
