@@ -33,7 +33,7 @@ def card(page):
     draw(chart) puts the chart's section in a model card and returns a locator for it."""
     page.set_content('<main class="wrap"><section class="card wide" id="model-card"><div id="model-body"></div></section></main>')
     page.add_style_tag(path=str(STATIC / "likely.css"))
-    for name in ("api.js", "chart.js"):
+    for name in ("api.js", "chart_scale.js", "chart.js"):
         page.add_script_tag(path=str(STATIC / name))
 
     def draw(chart: dict):
