@@ -35,7 +35,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--profile", action="store_true", help="cProfile one route (--profile-route)")
-    ap.add_argument("--profile-route", default="status_live", choices=("healthz", "status_live", "status_done", "status_304"))
+    ap.add_argument(
+        "--profile-route", default="status_live", choices=("healthz", "status_live", "status_done", "status_304")
+    )
     ap.add_argument("--profile-out", help="also write cProfile's stats to this file (pstats)")
     ap.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative")
     args = ap.parse_args(argv)

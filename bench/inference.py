@@ -143,7 +143,10 @@ def main() -> None:
                 times = rpc_latency(settings, key, sha, user_id, clients, args.n)
                 results[f"rpc_c{clients}_p50_ms"] = round(pct(times, 50), 2)
                 results[f"rpc_c{clients}_p99_ms"] = round(pct(times, 99), 2)
-                print(f"RPC path, {clients:>2} clients: p50 {pct(times, 50):6.2f} ms  p99 {pct(times, 99):6.2f} ms  ({len(times)} calls)")
+                print(
+                    f"RPC path, {clients:>2} clients: p50 {pct(times, 50):6.2f} ms  p99 {pct(times, 99):6.2f} ms  "
+                    f"({len(times)} calls)"
+                )
 
             for i in range(3):
                 http_predict(client, fresh_jpeg(10_000 + i))  # warm-up
@@ -154,20 +157,28 @@ def main() -> None:
                 http_predict(client, data)
                 full.append(time.perf_counter() - t)
             results["full_p50_ms"] = round(statistics.median(full) * 1000, 1)
-            print(f"full prediction, fresh 1080×1080 JPEG over HTTP: p50 {results['full_p50_ms']} ms, p90 {pct(full, 90):.1f} ms")
+            print(
+                f"full prediction, fresh 1080×1080 JPEG over HTTP: p50 {results['full_p50_ms']} ms, "
+                f"p90 {pct(full, 90):.1f} ms"
+            )
 
             one = throughput(client, 30_000, 60)
             stack.spawn("inferer-2", "services.inferer")
             time.sleep(3)
             two = throughput(client, 40_000, 60)
             times = rpc_latency(settings, key, sha, user_id, 10, args.n)
-            results.update(rpc_c10_2inferers_p50_ms=round(pct(times, 50), 2), rpc_c10_2inferers_p99_ms=round(pct(times, 99), 2))
+            results.update(
+                rpc_c10_2inferers_p50_ms=round(pct(times, 50), 2), rpc_c10_2inferers_p99_ms=round(pct(times, 99), 2)
+            )
             print(f"RPC path, 10 clients, 2 inferers: p50 {pct(times, 50):6.2f} ms  p99 {pct(times, 99):6.2f} ms")
             results.update(predictions_per_s_1_inferer=round(one, 1), predictions_per_s_2_inferers=round(two, 1),
                            ratio_2_vs_1=round(two / one, 2))
             print(f"full predictions/s, 4 clients: 1 inferer {one:.1f}/s, 2 inferers {two:.1f}/s (×{two / one:.2f})")
-            results["targets_met"] = {"rpc_c10_p50": results["rpc_c10_p50_ms"] <= 5, "rpc_c10_p99": results["rpc_c10_p99_ms"] <= 25,
-                                      "full_p50": results["full_p50_ms"] <= 80}
+            results["targets_met"] = {
+                "rpc_c10_p50": results["rpc_c10_p50_ms"] <= 5,
+                "rpc_c10_p99": results["rpc_c10_p99_ms"] <= 25,
+                "full_p50": results["full_p50_ms"] <= 80,
+            }
             print(json.dumps(results))
         finally:
             stack.stop()

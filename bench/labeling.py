@@ -37,7 +37,9 @@ def _photos() -> list[Path]:
     out = []
     sk, sl, mpl = pkg("skimage"), pkg("sklearn"), pkg("matplotlib")
     if sk:
-        out += [sk / "data" / n for n in ("chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg", "motorcycle_left.png")]
+        out += [
+            sk / "data" / n for n in ("chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg", "motorcycle_left.png")
+        ]
     if sl:
         out += [sl / "datasets" / "images" / n for n in ("china.jpg", "flower.jpg")]
     if mpl:

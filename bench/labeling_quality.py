@@ -96,12 +96,19 @@ def report(results: dict, cpu: list[float], truth: dict) -> dict:
     print("  label: right/given  " + ", ".join(f"{n} {sum(v)}/{len(v)}" for n, v in table[:30]))
     wrong = [f"{pid}:{name}" for pid, name, r in judged if not r]
     print("  wrong: " + ", ".join(wrong[:40]) + (" ..." if len(wrong) > 40 else ""))
-    return {"photos": len(results), "labels_median": statistics.median(counts), "labels_mean": round(statistics.mean(counts), 2),
-            "share_no_label": round(sum(c == 0 for c in counts) / len(counts), 3),
-            "share_person": round(len(person) / len(results), 3), "truth_photos": len(with_people) + len(without),
-            "person_recall": round(recall, 3), "person_false_rate": round(false_person, 3),
-            "precision": round(precision, 3), "judged_labels": len(judged),
-            "cpu_ms_median": round(statistics.median(cpu) * 1000, 1)}
+    return {
+        "photos": len(results),
+        "labels_median": statistics.median(counts),
+        "labels_mean": round(statistics.mean(counts), 2),
+        "share_no_label": round(sum(c == 0 for c in counts) / len(counts), 3),
+        "share_person": round(len(person) / len(results), 3),
+        "truth_photos": len(with_people) + len(without),
+        "person_recall": round(recall, 3),
+        "person_false_rate": round(false_person, 3),
+        "precision": round(precision, 3),
+        "judged_labels": len(judged),
+        "cpu_ms_median": round(statistics.median(cpu) * 1000, 1),
+    }
 
 
 # ---------------------------------------------------------------------------------- --fit

@@ -61,7 +61,9 @@ def verdict(summary: dict, has_labels: bool) -> dict:
 
 def show(name: str, summary: dict, seconds: float, v: dict) -> None:
     print(f"\n== {name} ({summary['default']['accounts']} accounts, {seconds:.0f} s)")
-    print(f"{'model':<14} {'mae_log':>8} {'spearman':>8} {'cover80':>8} | {'comments':>8} {'spearman':>8} {'cover80':>8}")
+    print(
+        f"{'model':<14} {'mae_log':>8} {'spearman':>8} {'cover80':>8} | {'comments':>8} {'spearman':>8} {'cover80':>8}"
+    )
     for kind in list(KINDS) + ["default"]:
         s = summary[kind]
         c = s["comments"]
@@ -100,8 +102,13 @@ def _strip(accounts: dict, **fields) -> dict:
 
 
 def _no_hashtags(accounts: dict) -> dict:
-    return {k: [dataclasses.replace(p, caption=None, labels=tuple(lab for lab in p.labels if not lab[0].startswith("#")))
-                for p in posts] for k, posts in accounts.items()}
+    return {
+        k: [
+            dataclasses.replace(p, caption=None, labels=tuple(lab for lab in p.labels if not lab[0].startswith("#")))
+            for p in posts
+        ]
+        for k, posts in accounts.items()
+    }
 
 
 #: name -> (how the posts change, the setting changed or None)

@@ -252,12 +252,17 @@ def bench_labelers(labelers: int, args, amqp_url, sandbox, mongo, delay: float) 
         "cpu_busy": round(med["cpu_busy"], 2),
         "load_average": round(med["load_average"], 1),
         "runs_posts_per_s": [round(r["posts_per_s"], 1) for r in runs],
-        "cpu_ms_per_post": {k.split(".", 1)[1]: round(v, 2) for k, v in med.items() if k.startswith("cpu_ms_per_post.")},
+        "cpu_ms_per_post": {
+            k.split(".", 1)[1]: round(v, 2) for k, v in med.items() if k.startswith("cpu_ms_per_post.")
+        },
     }
-    print(f"{labelers} labeler(s) × {args.concurrency}: {out['posts_per_s']} posts/s "
-          f"(ideal {out['ideal_posts_per_s']}, efficiency {out['efficiency']}), train→model {out['to_model_s']} s, "
-          f"builder {out['builder_s']} s ({out['builder_share']:.1%}), listing {out['listing_s']} s, "
-          f"CPU {out['cpu_busy']:.0%} (load average {out['load_average']}); CPU ms per post: {out['cpu_ms_per_post']}", flush=True)
+    print(
+        f"{labelers} labeler(s) × {args.concurrency}: {out['posts_per_s']} posts/s "
+        f"(ideal {out['ideal_posts_per_s']}, efficiency {out['efficiency']}), train→model {out['to_model_s']} s, "
+        f"builder {out['builder_s']} s ({out['builder_share']:.1%}), listing {out['listing_s']} s, "
+        f"CPU {out['cpu_busy']:.0%} (load average {out['load_average']}); CPU ms per post: {out['cpu_ms_per_post']}",
+        flush=True,
+    )
     return out
 
 
@@ -269,7 +274,9 @@ def main(argv=None) -> int:
     delay = None if args.offline else parse_delay(args.delay)
     with _harness.namespace(TMP) as (settings, mongo):
         accounts = TMP / "accounts"
-        start = (datetime(2025, 1, 1, 12, tzinfo=timezone.utc) - timedelta(days=args.posts)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        start = (datetime(2025, 1, 1, 12, tzinfo=timezone.utc) - timedelta(days=args.posts)).strftime(
+            "%Y-%m-%dT%H:%M:%S+0000"
+        )
         sample_account(accounts, ACCOUNT, n_posts=args.posts, carousel=False, video=False, start=start)
         if args.offline:
             delay = plain_loop(accounts, settings)

@@ -33,7 +33,9 @@ def main() -> int:
     print(f"connected Instagram account @{ig['username']} (token valid until {ig['expires_at']})")
     run_id, _ = client.train_or_follow()
     print(f"training run {run_id}")
-    status = client.wait_for_run(run_id, timeout=900, on_progress=lambda st: print(progress_bar(st), end="", flush=True))
+    status = client.wait_for_run(
+        run_id, timeout=900, on_progress=lambda st: print(progress_bar(st), end="", flush=True)
+    )
     print()
     if status["state"] != "done":
         print(f"the run ended {status['state']}: {status.get('reason')}")
@@ -41,7 +43,10 @@ def main() -> int:
     model = client.model()
     print(f"model v{model['version']} ({model['kind']}) from {model['posts']} posts, {model['labels']} labels")
     for top in model.get("top_labels", [])[:5]:
-        print(f"  {top['label']:<24} {top['likes']:8.1f} likes  {top.get('comments') or 0:6.1f} comments  ({top['count']} posts)")
+        print(
+            f"  {top['label']:<24} {top['likes']:8.1f} likes  {top.get('comments') or 0:6.1f} comments  "
+            f"({top['count']} posts)"
+        )
     if model.get("backtest"):
         for kind, fig in model["backtest"].items():
             if isinstance(fig, dict) and "mae" in fig:
@@ -52,8 +57,11 @@ def main() -> int:
     print("\nwhich of these should I post? (real photographs shipped in packages, ranked)")
     for p in ranked:
         labels = ", ".join(lab["name"] for lab in p["labels"] if lab["matched"])[:60] or "(no known label: your mean)"
-        print(f"  {p['rank']}. {p['filename']:<14} {p['likes']:7.1f} likes (80%: {p['likes_range'][0]:.0f}–{p['likes_range'][1]:.0f})"
-              f"  {p['comments'] or 0:5.1f} comments   {labels}")
+        print(
+            f"  {p['rank']}. {p['filename']:<14} {p['likes']:7.1f} likes "
+            f"(80%: {p['likes_range'][0]:.0f}–{p['likes_range'][1]:.0f})"
+            f"  {p['comments'] or 0:5.1f} comments   {labels}"
+        )
     print(f"\nLikely is running: web app {s.public_url}  (log in as {EMAIL} / {PASSWORD})")
     print("RabbitMQ management UI http://127.0.0.1:15672 (guest/guest). Ctrl-C stops the stack.")
     return 0

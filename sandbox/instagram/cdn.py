@@ -44,7 +44,9 @@ def media_file(name, fname):
         if mode == "broken":
             return Response(BROKEN_BYTES, mimetype=mimetype)
         if mode == "html":
-            return Response("<!doctype html><title>Sorry</title><p>This content isn't available.</p>", mimetype="text/html")
+            return Response(
+                "<!doctype html><title>Sorry</title><p>This content isn't available.</p>", mimetype="text/html"
+            )
         if mode == "truncated":
             raw = data if data is not None else (acct.folder / fname).read_bytes()
             return Response(raw[: max(1, len(raw) // 2)], mimetype=mimetype)
@@ -67,8 +69,13 @@ def permalink(code):
             if shortcode(p["id"]) == code:
                 first = p["children"][0] if p["media_type"] == "CAROUSEL_ALBUM" else p.get("thumbnail") or p["file"]
                 return Response(
-                    f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>@{html.escape(acct.username)}</title></head>"
-                    f"<body><img alt='{html.escape(p.get('caption') or '')}' src='/media/{acct.name}/{html.escape(first)}' width='540'>"
-                    f"<p>{html.escape(p.get('caption') or '')}</p><p>{'likes hidden' if p['like_count'] is None else str(p['like_count']) + ' likes'}, {p['comments_count']} comments</p></body></html>",
-                    mimetype="text/html")
+                    "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+                    f"<title>@{html.escape(acct.username)}</title></head>"
+                    f"<body><img alt='{html.escape(p.get('caption') or '')}' "
+                    f"src='/media/{acct.name}/{html.escape(first)}' width='540'>"
+                    f"<p>{html.escape(p.get('caption') or '')}</p>"
+                    f"<p>{'likes hidden' if p['like_count'] is None else str(p['like_count']) + ' likes'}, "
+                    f"{p['comments_count']} comments</p></body></html>",
+                    mimetype="text/html",
+                )
     return Response("Not Found", status=404, mimetype="text/plain")

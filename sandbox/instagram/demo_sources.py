@@ -27,25 +27,37 @@ class Source:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("astronaut", "scikit-image", "skimage", "data/astronaut.png", "portrait of a person (astronaut Eileen Collins)", 2.0, 1.4,
-           ("Met a real astronaut today!", "Portrait session, flight suit edition", "Role models.", "That smile after 38 days in space"), "#portrait #space #people"),
-    Source("camera", "scikit-image", "skimage", "data/camera.png", "a person with a camera on a tripod (black and white)", 1.5, 1.2,
-           ("Behind the lens", "Black and white Sunday", "The photographer, photographed", "Old-school film mood"), "#bnw #photographer #people"),
+    Source("astronaut", "scikit-image", "skimage", "data/astronaut.png",
+           "portrait of a person (astronaut Eileen Collins)", 2.0, 1.4,
+           ("Met a real astronaut today!", "Portrait session, flight suit edition", "Role models.",
+            "That smile after 38 days in space"),
+           "#portrait #space #people"),
+    Source("camera", "scikit-image", "skimage", "data/camera.png",
+           "a person with a camera on a tripod (black and white)", 1.5, 1.2,
+           ("Behind the lens", "Black and white Sunday", "The photographer, photographed", "Old-school film mood"),
+           "#bnw #photographer #people"),
     Source("chelsea", "scikit-image", "skimage", "data/chelsea.png", "a cat (Chelsea)", 2.3, 1.3,
-           ("Chelsea says hi", "Caturday!", "Who's a good cat", "She knows she's cute", "Judging you, lovingly"), "#cat #catsofinstagram #pets"),
+           ("Chelsea says hi", "Caturday!", "Who's a good cat", "She knows she's cute", "Judging you, lovingly"),
+           "#cat #catsofinstagram #pets"),
     Source("coffee", "scikit-image", "skimage", "data/coffee.png", "a cup of coffee on a saucer", 1.2, 1.0,
-           ("Morning fuel", "Espresso o'clock", "Best cup in town", "Coffee first, then everything else"), "#coffee #espresso #food"),
+           ("Morning fuel", "Espresso o'clock", "Best cup in town", "Coffee first, then everything else"),
+           "#coffee #espresso #food"),
     Source("flower", "scikit-learn", "sklearn", "datasets/images/flower.jpg", "a flower, close up", 1.3, 0.9,
            ("Spring is here", "Petals", "Found this one on a walk", "Nature's colours"), "#flowers #nature #macro"),
-    Source("china", "scikit-learn", "sklearn", "datasets/images/china.jpg", "a Chinese temple building and trees", 1.0, 0.9,
-           ("Travel throwback", "Temple morning", "Architecture details", "Wanderlust"), "#travel #architecture #temple"),
+    Source("china", "scikit-learn", "sklearn", "datasets/images/china.jpg",
+           "a Chinese temple building and trees", 1.0, 0.9,
+           ("Travel throwback", "Temple morning", "Architecture details", "Wanderlust"),
+           "#travel #architecture #temple"),
     Source("rocket", "scikit-image", "skimage", "data/rocket.jpg", "a rocket launch (Falcon 9)", 1.1, 1.0,
            ("Liftoff!", "Launch day", "Watching history go up", "Fire and smoke"), "#rocket #space #launch"),
-    Source("hubble", "scikit-image", "skimage", "data/hubble_deep_field.jpg", "galaxies (Hubble eXtreme Deep Field)", 0.8, 0.7,
-           ("Feeling small", "Thousands of galaxies in one frame", "Deep field", "Look up"), "#astronomy #space #galaxies"),
+    Source("hubble", "scikit-image", "skimage", "data/hubble_deep_field.jpg",
+           "galaxies (Hubble eXtreme Deep Field)", 0.8, 0.7,
+           ("Feeling small", "Thousands of galaxies in one frame", "Deep field", "Look up"),
+           "#astronomy #space #galaxies"),
     Source("moon", "scikit-image", "skimage", "data/moon.png", "the surface of the moon (black and white)", 0.7, 0.6,
            ("Craters", "Moon texture", "Lunar surface study"), "#moon #bnw #space"),
-    Source("clock", "scikit-image", "skimage", "data/clock_motion.png", "a wall clock, motion blurred (black and white)", 0.5, 0.6,
+    Source("clock", "scikit-image", "skimage", "data/clock_motion.png",
+           "a wall clock, motion blurred (black and white)", 0.5, 0.6,
            ("Time flies", "Motion blur experiment", "Tick tock"), "#clock #blur #bnw"),
     Source("coins", "scikit-image", "skimage", "data/coins.png", "old coins on a table (black and white)", 0.45, 0.5,
            ("Coin collection", "Old money", "Found these in a drawer"), "#coins #collection #bnw"),
@@ -68,7 +80,8 @@ def sources_digest() -> dict[str, str]:
     return {s.key: hashlib.sha256(source_file(s).read_bytes()).hexdigest() for s in SOURCES}
 
 
-def variation(img: Image.Image, rng: np.random.Generator, size: tuple[int, int], force_bw: bool = False) -> tuple[Image.Image, dict]:
+def variation(img: Image.Image, rng: np.random.Generator, size: tuple[int, int],
+              force_bw: bool = False) -> tuple[Image.Image, dict]:
     """A random crop (same aspect as size), flip, exposure / contrast / colour change, resized."""
     W, H = img.size
     tw, th = size

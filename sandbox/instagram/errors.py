@@ -42,7 +42,11 @@ def param_error(message: str, subcode: int | None = None) -> IGError:
 
 
 def no_such_object(object_id: str) -> IGError:
-    return param_error(f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", subcode=33)
+    return param_error(
+        f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be loaded due to missing "
+        "permissions, or does not support this operation.",
+        subcode=33,
+    )
 
 
 class ControlError(Exception):
@@ -66,7 +70,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ControlError)
     def _control_error(e: ControlError):
-        return jsonify({"error": {"code": "bad_request" if e.status == 400 else "not_found", "message": e.message}}), e.status
+        return jsonify(
+            {"error": {"code": "bad_request" if e.status == 400 else "not_found", "message": e.message}}
+        ), e.status
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):

@@ -49,7 +49,8 @@ COMMENT_NOISE = 0.35
 
 
 WEEKDAY = (0.95, 1.0, 1.0, 1.0, 1.05, 1.12, 1.12)  # Mon..Sun
-HOURS = np.array([0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 0.9, 0.8, 0.9, 1.2, 1.1, 0.9, 0.9, 1.0, 1.3, 1.8, 2.0, 2.0, 1.6, 1.0, 0.5])
+HOURS = np.array([0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 0.9, 0.8, 0.9,
+                  1.2, 1.1, 0.9, 0.9, 1.0, 1.3, 1.8, 2.0, 2.0, 1.6, 1.0, 0.5])
 # A minimal MP4 header (ftyp + free box): Likely labels a video from its thumbnail, so any small file will do.
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x10free" + b"likely-demo!"
 
@@ -110,7 +111,8 @@ def build(n_posts: int = N_POSTS) -> tuple[list[dict], dict[str, bytes], dict]:
         src = by_key[keys[i]]
         media_id += int(rng.integers(3 * 10**9, 9 * 10**9))
         mid = str(media_id)
-        ts = START + timedelta(days=int(days[i]), hours=int(hours[i]), minutes=int(minutes[i]), seconds=int(rng.integers(0, 60)))
+        ts = START + timedelta(days=int(days[i]), hours=int(hours[i]), minutes=int(minutes[i]),
+                               seconds=int(rng.integers(0, 60)))
         size = (1080, 1350) if rng.random() < 0.25 else (1080, 1080)
         kind = kinds[i]
         post: dict = {"id": mid, "media_type": kind, "timestamp": format_timestamp(ts)}
@@ -175,7 +177,8 @@ def is_complete(folder: Path, recipe: str) -> bool:
     return all((folder / f).is_file() for p in acct.posts for f in post_files(p))
 
 
-def make_demo(accounts_dir: str | Path, name: str = "demo", force: bool = False, n_posts: int = N_POSTS) -> tuple[Path, bool]:
+def make_demo(accounts_dir: str | Path, name: str = "demo", force: bool = False,
+              n_posts: int = N_POSTS) -> tuple[Path, bool]:
     """Write ACCOUNTS/NAME; returns (folder, whether it was (re)written)."""
     root = Path(accounts_dir)
     folder = root / name

@@ -116,7 +116,11 @@ def exchange_code():
             raise param_error("This authorization code has expired.", subcode=36007) from None
         raise param_error("Invalid authorization code") from None
     if claims.extra.get("r") != redirect_uri:
-        raise param_error("Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request", subcode=36008)
+        raise param_error(
+            "Error validating verification code. Please make sure your redirect_uri is identical to the one you used "
+            "in the OAuth dialog request",
+            subcode=36008,
+        )
     with sb.control.lock:
         if claims.nonce in sb.control.used_codes:
             raise param_error("This authorization code has been used.", subcode=36009)

@@ -44,14 +44,28 @@ class AccountControl:
     faults: dict = field(default_factory=dict)  # media id -> {"mode", "seconds"}
     added_posts: list = field(default_factory=list)
     added_files: dict = field(default_factory=dict)  # file name -> bytes
-    stats: dict = field(default_factory=lambda: {"me": 0, "media_list": 0, "media_item": 0, "files": 0, "throttled": 0, "rejected": 0, "token": 0})
+    stats: dict = field(
+        default_factory=lambda: {
+            "me": 0,
+            "media_list": 0,
+            "media_item": 0,
+            "files": 0,
+            "throttled": 0,
+            "rejected": 0,
+            "token": 0,
+        }
+    )
     usage: dict = field(default_factory=dict)  # "app" / "business" -> the usage headers' numbers
 
     def as_json(self) -> dict:
         return {
             "reject_all": self.reject_all,
             "reject_before": self.reject_before,
-            "throttle": {"remaining": self.throttle_remaining, "code": self.throttle_code, "status": self.throttle_status},
+            "throttle": {
+                "remaining": self.throttle_remaining,
+                "code": self.throttle_code,
+                "status": self.throttle_status,
+            },
             "faults": self.faults,
             "added_posts": [p["id"] for p in self.added_posts],
             "stats": dict(self.stats),
@@ -126,7 +140,11 @@ class Sandbox:
             if e.reason == "expired":
                 day = datetime.fromtimestamp(e.claims.exp, timezone.utc).strftime("%A, %d-%b-%y %H:%M:%S UTC")
                 now = datetime.now(timezone.utc).strftime("%A, %d-%b-%y %H:%M:%S UTC")
-                raise IGError(f"Error validating access token: Session has expired on {day}. The current time is {now}.", 190, subcode=463) from None
+                raise IGError(
+                    f"Error validating access token: Session has expired on {day}. The current time is {now}.",
+                    190,
+                    subcode=463,
+                ) from None
             raise IGError("Invalid OAuth access token - Cannot parse access token", 190) from None
         acct = self.account(claims.account)
         if acct is None or acct.user_id != claims.user_id:
@@ -135,7 +153,12 @@ class Sandbox:
         g.sandbox_account = (acct, ctl)  # its usage headers go on the response
         if ctl.reject_all or (ctl.reject_before is not None and claims.iat < ctl.reject_before):
             ctl.stats["rejected"] += 1
-            raise IGError("Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.", 190, subcode=460)
+            raise IGError(
+                "Error validating access token: The session has been invalidated because the user changed their "
+                "password or Facebook has changed the session for security reasons.",
+                190,
+                subcode=460,
+            )
         return claims, acct, ctl
 
     def throttle(self, ctl: AccountControl) -> None:
@@ -145,7 +168,9 @@ class Sandbox:
             ctl.throttle_remaining -= 1
             ctl.stats["throttled"] += 1
             code, status = ctl.throttle_code, ctl.throttle_status
-        headers = {} if ctl.usage else {"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 20, "total_time": 25})}
+        headers = (
+            {} if ctl.usage else {"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 20, "total_time": 25})}
+        )
         raise IGError(THROTTLE_MESSAGES.get(code, "Rate limit reached"), code, status=status, transient=True,
                       headers=headers)
 

@@ -115,7 +115,9 @@ class SandboxServer:
     def add_post(self, account: str, **post) -> dict:
         return self._ok("POST", f"/_sandbox/accounts/{account}/posts", post)
 
-    def token(self, account: str, kind: str = "long", ttl: float | None = None, redirect_uri: str | None = None) -> dict:
+    def token(
+        self, account: str, kind: str = "long", ttl: float | None = None, redirect_uri: str | None = None
+    ) -> dict:
         body: dict = {"kind": kind}
         if ttl is not None:
             body["ttl"] = ttl
@@ -123,7 +125,9 @@ class SandboxServer:
             body["redirect_uri"] = redirect_uri
         return self._ok("POST", f"/_sandbox/accounts/{account}/token", body)
 
-    def authorize(self, account: str, redirect_uri: str, state: str = "s", scope: str = "instagram_business_basic") -> dict:
+    def authorize(
+        self, account: str, redirect_uri: str, state: str = "s", scope: str = "instagram_business_basic"
+    ) -> dict:
         """Run the authorize step as a browser would; returns the redirect's query {code, state}."""
         q = urllib.parse.urlencode({"client_id": self.client_id, "redirect_uri": redirect_uri, "response_type": "code",
                                     "scope": scope, "state": state, "account": account})
@@ -178,7 +182,8 @@ def sample_account(root, name: str = "alice", n_posts: int = 7, *, carousel: boo
     import hashlib
 
     t0 = parse_timestamp(start)
-    base = 17900000000000000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**6 * 10**6  # ids differ across accounts
+    # ids differ across accounts
+    base = 17900000000000000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**6 * 10**6
     posts, images = [], {}
     for i in range(n_posts):
         mid = str(base + i * 1000 + 7)

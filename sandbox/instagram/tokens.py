@@ -59,11 +59,20 @@ class Signer:
     def _sig(self, body: str) -> str:
         return _b64e(hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:24])
 
-    def issue(self, account: str, user_id: str, kind: str, ttl: float | None = None, now: float | None = None, **extra) -> str:
+    def issue(
+        self, account: str, user_id: str, kind: str, ttl: float | None = None, now: float | None = None, **extra
+    ) -> str:
         now = time.time() if now is None else now
         if ttl is None:
             ttl = {"code": CODE_TTL, "short": SHORT_TTL, "long": LONG_TTL}[kind]
-        payload = {"a": account, "u": user_id, "k": kind, "i": round(now, 3), "e": round(now + ttl, 3), "n": secrets.token_hex(6)}
+        payload = {
+            "a": account,
+            "u": user_id,
+            "k": kind,
+            "i": round(now, 3),
+            "e": round(now + ttl, 3),
+            "n": secrets.token_hex(6),
+        }
         if extra:
             payload["x"] = extra
         body = _b64e(json.dumps(payload, separators=(",", ":")).encode())
@@ -79,7 +88,9 @@ class Signer:
             raise TokenError("signature", "Cannot parse access token")
         try:
             p = json.loads(_b64d(body))
-            claims = Claims(str(p["a"]), str(p["u"]), str(p["k"]), float(p["i"]), float(p["e"]), str(p["n"]), dict(p.get("x") or {}))
+            claims = Claims(
+                str(p["a"]), str(p["u"]), str(p["k"]), float(p["i"]), float(p["e"]), str(p["n"]), dict(p.get("x") or {})
+            )
         except (ValueError, KeyError, TypeError):
             raise TokenError("malformed", "Cannot parse access token") from None
         if PREFIX.get(claims.kind) != prefix:

@@ -90,7 +90,9 @@ def _store(db: Database, user_id: str, source: str, doc: dict, labelers: list[st
         try:
             db.models.insert_one({**doc, "user_id": user_id, "version": version, "source": source,
                                   "labelers": labelers, "trained_at": runs.now()})
-            log.info("user %s: model v%d (%s) from %d posts", user_id, version, doc.get("kind"), doc.get("training_size"))
+            log.info(
+                "user %s: model v%d (%s) from %d posts", user_id, version, doc.get("kind"), doc.get("training_size")
+            )
             return "built"
         except DuplicateKeyError:
             if db.models.find_one({"source": source}, {"_id": 1}):

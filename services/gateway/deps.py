@@ -75,7 +75,9 @@ class Deps:
         if pub is None:
             # The edge gives up within ~2 s when the broker is down (503), rather than waiting.
             conn = messaging.connect(self.settings, heartbeat=False, connect_timeout=1)
-            pub = self._local.publisher = messaging.Publisher(conn, self.settings, retry_policy=messaging.EDGE_RETRY_POLICY)
+            pub = self._local.publisher = messaging.Publisher(
+                conn, self.settings, retry_policy=messaging.EDGE_RETRY_POLICY
+            )
         return pub
 
 

@@ -64,7 +64,9 @@ def _broker_answers(settings) -> None:
 
 
 @bp.get("/metrics")
-@api(auth=False, outage=False, responses={200: ("Prometheus text format", Content(("text/plain",), {"type": "string"}))})
+@api(
+    auth=False, outage=False, responses={200: ("Prometheus text format", Content(("text/plain",), {"type": "string"}))}
+)
 def metrics():
     """Prometheus metrics (all gunicorn workers, when PROMETHEUS_MULTIPROC_DIR is set)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -85,7 +87,9 @@ def _dead_letter_counts() -> bytes:
     gauge = Gauge("likely_dead_letters", "Dead letters accounted for by the janitor", ["queue", "outcome"],
                   registry=registry)
     try:
-        rows = deps().db.dead_letters.aggregate([{"$group": {"_id": {"q": "$queue", "o": "$outcome"}, "n": {"$sum": 1}}}])
+        rows = deps().db.dead_letters.aggregate(
+            [{"$group": {"_id": {"q": "$queue", "o": "$outcome"}, "n": {"$sum": 1}}}]
+        )
         for row in rows:
             gauge.labels(row["_id"].get("q") or "?", row["_id"].get("o") or "?").set(row["n"])
     except Exception:  # noqa: BLE001 - MongoDB down: the other metrics still answer

@@ -17,8 +17,16 @@ def main() -> None:
         return instagram_account.access_token(database, cipher, instagram, user)
 
     def handler(msg, delivery):
-        handle_train(msg, delivery, db=database, progress=progress, list_media=lambda token: instagram.media(token, settings.instagram_page_size),
-                     access_token=access_token, publish=publisher.publish, publish_many=publisher.publish_many)
+        handle_train(
+            msg,
+            delivery,
+            db=database,
+            progress=progress,
+            list_media=lambda token: instagram.media(token, settings.instagram_page_size),
+            access_token=access_token,
+            publish=publisher.publish,
+            publish_many=publisher.publish_many,
+        )
 
     messaging.run_worker(topology.INGESTOR_TRAIN, handler, name="ingestor", settings=settings)
 

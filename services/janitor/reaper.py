@@ -77,7 +77,9 @@ def _sweep_run(db: Database, progress: Progress, publish: Callable, run_id: str,
     return "resumed"
 
 
-def resume(db: Database, progress: Progress, publish: Callable, run: dict, publish_many: Callable | None = None) -> None:
+def resume(
+    db: Database, progress: Progress, publish: Callable, run: dict, publish_many: Callable | None = None
+) -> None:
     """Publish the run's remaining work again (duplicates are harmless: handlers are idempotent)."""
     run_id, user_id = run["_id"], run["user_id"]
     if run["state"] == RunState.LISTING:

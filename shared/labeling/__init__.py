@@ -43,7 +43,9 @@ def get_labeler(settings=None, backend: str | None = None) -> Labeler:
     backend = (backend or settings.labeler or "offline").lower()
     kind, _, arg = backend.partition(":")
     if kind not in BACKENDS or (kind == "delay") != bool(arg):
-        raise ValueError(f"unknown labeler backend {backend!r}; use offline, rekognition or delay:<time> (e.g. delay:150ms)")
+        raise ValueError(
+            f"unknown labeler backend {backend!r}; use offline, rekognition or delay:<time> (e.g. delay:150ms)"
+        )
     labeler = _labelers.get(backend)
     if labeler is not None:
         return labeler  # type: ignore[return-value]
@@ -69,7 +71,9 @@ def concurrency(settings) -> int:
     is 0, REMOTE_CONCURRENCY for a remote backend (rekognition, delay) and 1 for the offline model
     (which computes: scale it out with processes)."""
     if settings.labeler_concurrency < 0:
-        raise ValueError(f"LIKELY_LABELER_CONCURRENCY must be 0 (automatic) or more, not {settings.labeler_concurrency}")
+        raise ValueError(
+            f"LIKELY_LABELER_CONCURRENCY must be 0 (automatic) or more, not {settings.labeler_concurrency}"
+        )
     if settings.labeler_concurrency:
         return settings.labeler_concurrency
     kind = (settings.labeler or "offline").lower().partition(":")[0]

@@ -109,12 +109,16 @@ def load_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | N
         raise ImageRejected("corrupt_image", f"the image header cannot be read: {e}") from None
     fmt = img.format or ""
     if fmt not in EXTENSIONS:
-        raise ImageRejected("unsupported_format", f"{fmt or 'this'} images are not accepted (JPEG, PNG, WebP, GIF, BMP, TIFF are)")
+        raise ImageRejected(
+            "unsupported_format", f"{fmt or 'this'} images are not accepted (JPEG, PNG, WebP, GIF, BMP, TIFF are)"
+        )
     w, h = img.size
     if w <= 0 or h <= 0:
         raise ImageRejected("corrupt_image", f"the image declares a size of {w}×{h}")
     if w * h > max_pixels:
-        raise ImageRejected("decompression_bomb", f"the image declares {w}×{h} = {w * h:,} pixels; the limit is {max_pixels:,}")
+        raise ImageRejected(
+            "decompression_bomb", f"the image declares {w}×{h} = {w * h:,} pixels; the limit is {max_pixels:,}"
+        )
     orientation = 1
     try:
         orientation = int(img.getexif().get(0x0112, 1) or 1)

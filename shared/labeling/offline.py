@@ -218,7 +218,9 @@ def merge(*groups: list[Label]) -> list[Label]:
         for label in group:
             old = best.get(label.name)
             if old is None or old.confidence < label.confidence:
-                best[label.name] = Label(label.name, round(label.confidence, 3), label.parents or (old.parents if old else ()))
+                best[label.name] = Label(
+                    label.name, round(label.confidence, 3), label.parents or (old.parents if old else ())
+                )
     for label in sorted(best.values(), key=lambda l: -l.confidence):
         for p in label.parents:
             old = best.get(p)

@@ -4,7 +4,8 @@ Rekognition-style names: "Person"; "People" (two or more), "Group" (three or mor
 (ten or more); "Face" and "Head" for a face that can be seen; "Smile" on a confident smiling
 face; "Portrait" when one face is large in the frame. Every confidence comes from
 calibration's curves. ("Clothing" was tried from the height of the person box: on the truth
-photos it was right 61% of the time whatever the height, so it is not given.) A face found without a person box still makes a "Person".
+photos it was right 61% of the time whatever the height, so it is not given.) A face found without
+a person box still makes a "Person".
 """
 from __future__ import annotations
 

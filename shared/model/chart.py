@@ -61,7 +61,9 @@ def summary(enc: Encoded, level: list, ho: dict | None) -> str:
                      f"{ho['covered']} of {ho['test_posts']} inside the 80% range.")
         if ho.get("baseline"):
             b = ho["baseline"]
-            words.append(f"The best simple rule ({b['kind'].replace('_', ' ')}) was within x{math.exp(b['mae_log']):.2f}.")
+            words.append(
+                f"The best simple rule ({b['kind'].replace('_', ' ')}) was within x{math.exp(b['mae_log']):.2f}."
+            )
     else:
         words.append(f"Too few posts (under {MIN_BACKTEST_POSTS}) to hold any out and check the predictions.")
     return " ".join(words)

@@ -64,8 +64,15 @@ class _Design:
         self.names = (self.labels + [GAP] + [TYPE_PREFIX + p for p in self.types]
                       + [MEDIA_PREFIX + m for m in self.media] + HOUR + CAPTION)
         label_pen = [HASHTAG_PENALTY if name.startswith("#") else LABEL_PENALTY for name in self.labels]
-        self.penalty = np.concatenate((label_pen, [GAP_PENALTY], np.full(len(self.types) + len(self.media), FORMAT_PENALTY),
-                                       np.full(len(HOUR), HOUR_PENALTY), np.full(len(CAPTION), CAPTION_PENALTY)))
+        self.penalty = np.concatenate(
+            (
+                label_pen,
+                [GAP_PENALTY],
+                np.full(len(self.types) + len(self.media), FORMAT_PENALTY),
+                np.full(len(HOUR), HOUR_PENALTY),
+                np.full(len(CAPTION), CAPTION_PENALTY),
+            )
+        )
 
     def matrix(self, enc: Encoded, gap: np.ndarray) -> sparse.csr_matrix:
         """Rows: every post of enc; columns: self.names."""

@@ -178,7 +178,10 @@ def test_a_post_that_kills_its_labeler_on_every_delivery(chaos_stack, infra, cha
     record = chaos_db.dead_letters.find_one({"run_id": run["_id"]})
     assert record["outcome"] == "post_complete" and "delivery limit" in record["reason"], record
     assert "delivery limit" in runs.failures(chaos_db, chaos_db.runs.find_one({"_id": run["_id"]}))[0]["reason"]
-    say(f"checked: dead-lettered by the broker at its delivery limit, counted failed by the janitor ({record['reason']})")
+    say(
+        "checked: dead-lettered by the broker at its delivery limit, counted failed by the janitor "
+        f"({record['reason']})"
+    )
 
 
 def test_the_edge_fails_fast_and_leaves_no_live_run(chaos_stack, infra, chaos_db, say):

@@ -83,7 +83,10 @@ def test_a_run_whose_listing_was_lost_is_resumed_by_the_janitor(chaos_stack, inf
     say(f"injected: the run's train.requested lost (ingestor stopped, its queue purged); stall timeout {stall:.0f} s")
     final = wait_for(client, run_id, lambda s: s["state"] in TERMINAL, 2 * stall + 120)
     run = chaos_db.runs.find_one({"_id": run_id})
-    assert final["state"] == "done" and final["done"] == final["total"] and run.get("resumes") == 1, (final, run.get("resumes"))
+    assert final["state"] == "done" and final["done"] == final["total"] and run.get("resumes") == 1, (
+        final,
+        run.get("resumes"),
+    )
     say(f"checked: the janitor resumed the run once after {stall:.0f} s without progress; it ended done, "
         f"{final['done']} of {final['total']}")
 

@@ -128,7 +128,11 @@ def test_grafana_is_provisioned_with_a_dashboard_of_metrics_that_exist():
     import services.gateway.health
     import shared.metrics
 
-    mounts = {v.split(":")[0] for v in SERVICES["prometheus"]["volumes"] + SERVICES["grafana"]["volumes"] if v.startswith("./")}
+    mounts = {
+        v.split(":")[0]
+        for v in SERVICES["prometheus"]["volumes"] + SERVICES["grafana"]["volumes"]
+        if v.startswith("./")
+    }
     for mount in mounts:
         assert (ROOT / mount).exists(), mount
     dashboard = json.loads((ROOT / "deploy" / "grafana" / "dashboards" / "likely.json").read_text())

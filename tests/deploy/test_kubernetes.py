@@ -75,7 +75,9 @@ def test_configmap_and_secret_name_every_setting_once(overlay):
     config_keys = set(configmap["data"])
     assert not config_keys & secret_keys, "a setting in both the ConfigMap and the Secret"
     assert config_keys | secret_keys == SETTINGS, (
-        f"missing: {sorted(SETTINGS - config_keys - secret_keys)}; unknown: {sorted((config_keys | secret_keys) - SETTINGS)}")
+        f"missing: {sorted(SETTINGS - config_keys - secret_keys)}; "
+        f"unknown: {sorted((config_keys | secret_keys) - SETTINGS)}"
+    )
     # Nothing secret is committed: the Secret is made from secrets.env, never rendered.
     assert not of_kind(objects, "Secret")
 
@@ -194,7 +196,10 @@ def test_every_worker_exposes_its_metrics_port_to_prometheus(overlay):
 def test_disruption_budgets_ingress_and_network_policy(overlay):
     objects = render(overlay)
     deployments = ours(objects)
-    covered = {p["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for p in of_kind(objects, "PodDisruptionBudget").values()}
+    covered = {
+        p["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+        for p in of_kind(objects, "PodDisruptionBudget").values()
+    }
     assert covered >= set(deployments) | {"likely-rabbitmq"}
     (ingress,) = of_kind(objects, "Ingress").values()
     (rule,) = ingress["spec"]["rules"]
@@ -216,4 +221,6 @@ def test_production_takes_its_infrastructure_by_url():
     objects = render("production")
     assert not of_kind(objects, "StatefulSet") and set(of_kind(objects, "Deployment")) == set(ours(objects))
     dev = render("dev")
-    assert {"mongo"} <= set(of_kind(dev, "StatefulSet")) and {"redis", "s3", "sandbox"} <= set(of_kind(dev, "Deployment"))
+    assert {"mongo"} <= set(of_kind(dev, "StatefulSet")) and {"redis", "s3", "sandbox"} <= set(
+        of_kind(dev, "Deployment")
+    )

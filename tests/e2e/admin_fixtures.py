@@ -26,9 +26,12 @@ def sink():
 @pytest.fixture(scope="module")
 def admin_gateway(stack, sink, tmp_root):
     email = new_email()
-    with gateway_alone(amqp_url=stack.env["LIKELY_AMQP_URL"], sandbox_url=stack.env["LIKELY_INSTAGRAM_AUTH_URL"],
-                       log_dir=Path(tmp_root) / f"logs-admin-{uuid.uuid4().hex[:6]}",
-                       extra_env={"LIKELY_ADMIN_EMAILS": f"someone-else@example.com, {email.upper()}", **sink.env}) as gw:
+    with gateway_alone(
+        amqp_url=stack.env["LIKELY_AMQP_URL"],
+        sandbox_url=stack.env["LIKELY_INSTAGRAM_AUTH_URL"],
+        log_dir=Path(tmp_root) / f"logs-admin-{uuid.uuid4().hex[:6]}",
+        extra_env={"LIKELY_ADMIN_EMAILS": f"someone-else@example.com, {email.upper()}", **sink.env},
+    ) as gw:
         gw.admin_email = email
         yield gw
 

@@ -35,7 +35,13 @@ def test_the_admin_sees_a_live_run_with_its_rate_and_eta(admin, client, mongo_db
     user_id = client.request("GET", "/api/v1/me")["user_id"]
     run_id = live_run(mongo_db, progress, user_id, total=50, counted=20, pause=0.02)
     row = next(r for r in admin.admin_overview()["runs"] if r["run_id"] == run_id)
-    assert (row["state"], row["done"], row["failed"], row["total"], row["email"]) == ("running", 16, 4, 50, client.email)
+    assert (row["state"], row["done"], row["failed"], row["total"], row["email"]) == (
+        "running",
+        16,
+        4,
+        50,
+        client.email,
+    )
     # posts/s: the posts counted over the time from the move to `running` to the last count
     since = mongo_db.runs.find_one({"_id": run_id})["updated_at"].timestamp()
     rate = 20 / (progress.get(run_id).touched - since)

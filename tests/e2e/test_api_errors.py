@@ -55,11 +55,23 @@ def test_malformed_bodies_are_400(stack, mongo_db, path, body, code):
 
 def test_sign_up_and_log_in_errors(stack):
     email = new_email()
-    assert error_of(call(stack, "POST", "/api/v1/users", json={"email": email, "password": "short"}), 400) == "password_too_short"
+    assert (
+        error_of(call(stack, "POST", "/api/v1/users", json={"email": email, "password": "short"}), 400)
+        == "password_too_short"
+    )
     assert call(stack, "POST", "/api/v1/users", json={"email": email, "password": PASSWORD}).status_code == 201
-    assert error_of(call(stack, "POST", "/api/v1/users", json={"email": email.upper(), "password": PASSWORD}), 409) == "email_taken"
-    assert error_of(call(stack, "POST", "/api/v1/sessions", json={"email": email, "password": "wrong password"}), 401) == "wrong_credentials"
-    assert error_of(call(stack, "POST", "/api/v1/sessions", json={"email": new_email(), "password": PASSWORD}), 401) == "wrong_credentials"
+    assert (
+        error_of(call(stack, "POST", "/api/v1/users", json={"email": email.upper(), "password": PASSWORD}), 409)
+        == "email_taken"
+    )
+    assert (
+        error_of(call(stack, "POST", "/api/v1/sessions", json={"email": email, "password": "wrong password"}), 401)
+        == "wrong_credentials"
+    )
+    assert (
+        error_of(call(stack, "POST", "/api/v1/sessions", json={"email": new_email(), "password": PASSWORD}), 401)
+        == "wrong_credentials"
+    )
 
 
 @pytest.mark.parametrize("method,path", PROTECTED)
@@ -89,7 +101,9 @@ def test_another_users_run_is_not_found_and_not_changed(make_client, mongo_db, s
     run_id = owner.train()["run_id"]
     intruder = make_client()
     assert error_of(call(stack, "GET", f"/api/v1/training-runs/{run_id}", intruder.token), 404) == "run_not_found"
-    assert error_of(call(stack, "POST", f"/api/v1/training-runs/{run_id}/cancel", intruder.token), 404) == "run_not_found"
+    assert (
+        error_of(call(stack, "POST", f"/api/v1/training-runs/{run_id}/cancel", intruder.token), 404) == "run_not_found"
+    )
     assert mongo_db.runs.find_one({"_id": run_id})["state"] != "cancelled"
     assert owner.wait_for_run(run_id, timeout=120)["state"] == "done"
 
@@ -100,9 +114,19 @@ def test_state_errors(client, stack):
     assert error_of(call(stack, "GET", "/api/v1/training-runs/current", t), 404) == "run_not_found"
     assert error_of(call(stack, "GET", "/api/v1/model", t), 404) == "model_not_trained"
     assert error_of(call(stack, "POST", "/api/v1/model/rebuild", t), 409) == "no_posts"
-    assert error_of(call(stack, "POST", "/api/v1/instagram", t, json={"code": "c", "state": "forged"}), 409) == "invalid_state"
-    assert error_of(call(stack, "POST", "/api/v1/instagram", t, json={"code": "", "state": "s"}), 400) == "invalid_field"
-    assert call(stack, "GET", "/api/v1/instagram", t).json() == {"connected": False, "username": None, "valid": False, "expires_at": None}
+    assert (
+        error_of(call(stack, "POST", "/api/v1/instagram", t, json={"code": "c", "state": "forged"}), 409)
+        == "invalid_state"
+    )
+    assert (
+        error_of(call(stack, "POST", "/api/v1/instagram", t, json={"code": "", "state": "s"}), 400) == "invalid_field"
+    )
+    assert call(stack, "GET", "/api/v1/instagram", t).json() == {
+        "connected": False,
+        "username": None,
+        "valid": False,
+        "expires_at": None,
+    }
 
 
 def test_unknown_routes_and_methods_answer_in_json(stack):
@@ -128,7 +152,9 @@ def test_a_10_gb_body_is_refused_without_being_read(stack):
 
 def test_a_long_or_repeated_query_string_is_refused_in_the_error_shape_and_documented(client, stack):
     token = client.token
-    assert error_of(call(stack, "GET", "/api/v1/predictions?per_page=5&per_page=50", token), 400) == "repeated_parameter"
+    assert (
+        error_of(call(stack, "GET", "/api/v1/predictions?per_page=5&per_page=50", token), 400) == "repeated_parameter"
+    )
     long_query = "/api/v1/predictions?per_page=5&q=" + "x" * 6700  # what schemathesis sent: gunicorn's 414 before
     assert error_of(call(stack, "GET", long_query, token), 414) == "query_too_long"
     spec = call(stack, "GET", "/openapi.json").json()

@@ -45,7 +45,10 @@ def test_the_cli_journey(stack, tmp_path):
     assert any(re.fullmatch(r"#nosuchtag +not in your past captions: no effect", line) for line in lines), lines
     bad = subprocess.run([str(likely), "--url", stack.gateway_url, "predict", str(tmp_path / "cat.jpg"), "--caption",
                           "x" * 2201], env=env, capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 1 and "caption: 2,201 characters; Instagram allows at most 2,200. (caption_too_long)" in bad.stderr
+    assert (
+        bad.returncode == 1
+        and "caption: 2,201 characters; Instagram allows at most 2,200. (caption_too_long)" in bad.stderr
+    )
     wrong = subprocess.run([str(likely), "--url", stack.gateway_url, "predict", str(tmp_path / "cat.jpg"), "--as",
                             "story"], env=env, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "invalid choice: 'story'" in wrong.stderr
@@ -66,7 +69,12 @@ def test_the_operators_commands(admin, admin_gateway, stack, client, tmp_path): 
     from tests.e2e.conftest import PASSWORD
 
     likely = Path(sys.executable).parent / "likely"
-    env = {**os.environ, "LIKELY_CLI_SESSION": str(tmp_path / "admin.json"), "LIKELY_PASSWORD": PASSWORD, "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "LIKELY_CLI_SESSION": str(tmp_path / "admin.json"),
+        "LIKELY_PASSWORD": PASSWORD,
+        "COLUMNS": "200",
+    }
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
         out = subprocess.run([str(likely), "--url", admin_gateway.gateway_url, *args], env=env, capture_output=True,

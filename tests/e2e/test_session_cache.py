@@ -18,7 +18,9 @@ def statuses(stack, token: str, path: str = "/api/v1/me") -> list[int]:
     out = []
     for _ in range(TRIES):
         with requests.Session() as s:
-            out.append(s.get(stack.gateway_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code)
+            out.append(
+                s.get(stack.gateway_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code
+            )
     return out
 
 

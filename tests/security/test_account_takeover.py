@@ -78,8 +78,11 @@ def test_the_logged_in_owner_links_a_provider_to_an_unverified_account(gateway, 
     # that identity now belongs to this account: nobody else can link it to theirs
     _, other_token = sign_up(gateway)
     other = requests.Session()
-    url = other.post(f"{gateway.gateway_url}/auth/oidc/{PROVIDER}/link", headers={"Authorization": f"Bearer {other_token}"},
-                     timeout=10).json()["url"]
+    url = other.post(
+        f"{gateway.gateway_url}/auth/oidc/{PROVIDER}/link",
+        headers={"Authorization": f"Bearer {other_token}"},
+        timeout=10,
+    ).json()["url"]
     back = other.get(authorize(other, url, sub), allow_redirects=False, timeout=10)
     assert back.headers["Location"].endswith("oidc_error=identity_taken")
     assert me(gateway, other_token)["identities"] == []

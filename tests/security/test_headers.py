@@ -33,7 +33,9 @@ def test_every_answer_carries_the_security_headers(dev_gateway, path, method, st
     assert h["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
     if h["Content-Type"].startswith("text/html"):
-        assert "script-src 'self'" in h["Content-Security-Policy"] and "unsafe-inline" not in h["Content-Security-Policy"]
+        assert (
+            "script-src 'self'" in h["Content-Security-Policy"] and "unsafe-inline" not in h["Content-Security-Policy"]
+        )
         assert h["Cache-Control"] == "no-store"
     else:
         assert h["Content-Security-Policy"].startswith("default-src 'none'")

@@ -26,7 +26,10 @@ def test_unknown_and_passwordless_emails_take_as_long_as_a_wrong_password(dev_ga
     url = dev_gateway.gateway_url
     known = [new_email() for _ in range(ACCOUNTS)]
     for email in known:
-        assert requests.post(f"{url}/api/v1/users", json={"email": email, "password": PASSWORD}, timeout=15).status_code == 201
+        assert (
+            requests.post(f"{url}/api/v1/users", json={"email": email, "password": PASSWORD}, timeout=15).status_code
+            == 201
+        )
     passwordless = [new_email() for _ in range(ACCOUNTS)]
     mongo_db.users.insert_many([{"_id": uuid.uuid4().hex, "email": e, "password_hash": None, "email_verified": True,
                                  "created_at": now(), "active_run": None} for e in passwordless])

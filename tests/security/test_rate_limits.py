@@ -1,5 +1,7 @@
 """Rate limits on a real gateway (2 gunicorn workers, counters in Redis), with
-limits set low by settings (tests/security/conftest.py STRICT_ENV). Loopback only. Log-in timing: test_login_timing.py."""
+limits set low by settings (tests/security/conftest.py STRICT_ENV). Loopback only. Log-in timing:
+test_login_timing.py."""
+
 from __future__ import annotations
 
 

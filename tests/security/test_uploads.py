@@ -45,7 +45,9 @@ def user(gateway, mongo_db):
     """(user id, token) of an account with a model, built by the builder from posts stored for it."""
     email, password = new_email(), "correct horse battery"
     url = gateway.gateway_url
-    assert requests.post(f"{url}/api/v1/users", json={"email": email, "password": password}, timeout=10).status_code == 201
+    assert (
+        requests.post(f"{url}/api/v1/users", json={"email": email, "password": password}, timeout=10).status_code == 201
+    )
     session = requests.post(f"{url}/api/v1/sessions", json={"email": email, "password": password}, timeout=10).json()
     user_id, auth = session["user_id"], {"Authorization": f"Bearer {session['token']}"}
     t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -132,10 +134,17 @@ HOSTILE = {  # name: (files, status, code)
     "icon named .jpg": ([("cat.jpg", ico_bytes())], 400, "not_an_image"),
     "zero bytes": ([("empty.jpg", b"")], 400, "empty_image"),
     "bomb header 100000x100000": ([("bomb.png", png_declaring(100_000, 100_000))], 413, "too_many_pixels"),
-    "bomb header just over the limit": ([("bomb.png", png_declaring(load().max_image_pixels // 1000 + 1, 1000))], 413,
-                                        "too_many_pixels"),
+    "bomb header just over the limit": (
+        [("bomb.png", png_declaring(load().max_image_pixels // 1000 + 1, 1000))],
+        413,
+        "too_many_pixels",
+    ),
     "jpeg + zip": ([("cat.jpg", photo("cat") + zip_archive())], 400, "polyglot"),
-    "png with html inside": ([("cat.png", with_text_chunk(SMALL_PNG, b"<html><body onload=alert(1)>"))], 400, "polyglot"),
+    "png with html inside": (
+        [("cat.png", with_text_chunk(SMALL_PNG, b"<html><body onload=alert(1)>"))],
+        400,
+        "polyglot",
+    ),
     "pdf behind a jpeg header": ([("cat.jpg", photo("cat")[:20] + b"%PDF-1.7\n" + photo("cat")[20:])], 400, "polyglot"),
     "good image, then a hostile one": ([("cat.jpg", photo("cat")), ("cat2.jpg", b"\x00" * 100)], 400, "not_an_image"),
 }

@@ -109,8 +109,10 @@ def run(base_url: str, *, poll_tokens: list[str], predict_token: str, photos: li
     polls, predictions = Tally(ok={200, 304}), Tally(ok={201})
     seen: dict = {}
     stop_at = time.monotonic() + duration
-    threads = [threading.Thread(target=_poller, args=(base_url, t, poll_path, interval, stop_at, polls, seen), daemon=True)
-               for t in poll_tokens]
+    threads = [
+        threading.Thread(target=_poller, args=(base_url, t, poll_path, interval, stop_at, polls, seen), daemon=True)
+        for t in poll_tokens
+    ]
     threads += [threading.Thread(target=_predictor, args=(base_url, predict_token, photos, stop_at, predictions),
                                  daemon=True) for _ in range(predictors)]
     started = time.monotonic()

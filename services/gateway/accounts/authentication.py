@@ -41,7 +41,9 @@ def authenticate(along=None) -> str:
     else:
         session, g.prefetched = deps().sessions.lookup_along(token_hash, along)
     if session is None:
-        raise ApiError(401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again.")
+        raise ApiError(
+            401, "invalid_token", "This session token is not valid (logged out, or never issued). Log in again."
+        )
     if session.expires_at <= now():
         raise ApiError(401, "token_expired", "Your session has expired. Log in again.")
     g.user_id = session.user_id

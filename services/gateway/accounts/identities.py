@@ -51,8 +51,16 @@ def account_for(db: Database, provider: str, sub: str, email: str | None, *, ema
     if user is None:
         user_id = uuid.uuid4().hex
         try:
-            db.users.insert_one({"_id": user_id, "email": email, "password_hash": None, "email_verified": email_verified,
-                                 "created_at": now(), "active_run": None})
+            db.users.insert_one(
+                {
+                    "_id": user_id,
+                    "email": email,
+                    "password_hash": None,
+                    "email_verified": email_verified,
+                    "created_at": now(),
+                    "active_run": None,
+                }
+            )
         except DuplicateKeyError:  # someone signed up with this address meanwhile: decide on that account
             return account_for(db, provider, sub, email, email_verified=email_verified)
         return _link(db, provider, sub, email, user_id)

@@ -132,5 +132,11 @@ def delete_account():
 def me():
     """The logged-in user."""
     user = deps().db.users.find_one({"_id": g.user_id}, {"email": 1, "email_verified": 1}) or {}
-    return jsonify({"user_id": g.user_id, "email": user.get("email"), "email_verified": bool(user.get("email_verified")),
-                    "identities": identities.linked(deps().db, g.user_id)})
+    return jsonify(
+        {
+            "user_id": g.user_id,
+            "email": user.get("email"),
+            "email_verified": bool(user.get("email_verified")),
+            "identities": identities.linked(deps().db, g.user_id),
+        }
+    )

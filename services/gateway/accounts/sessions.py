@@ -109,7 +109,9 @@ class SessionStore:
             return None
         key = cache_key(token_hash)
         try:
-            filled = self.redis.set(key, _encode(session), nx=True, ex=min(ENTRY_TTL, _seconds_left(session.expires_at)))
+            filled = self.redis.set(
+                key, _encode(session), nx=True, ex=min(ENTRY_TTL, _seconds_left(session.expires_at))
+            )
             if not filled and self.redis.get(key) == REVOKED:  # revoked while we were reading MongoDB
                 return None
         except RedisError:

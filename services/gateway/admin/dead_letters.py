@@ -73,8 +73,10 @@ def replay(db: Database, publish_raw: Callable, dl_id: str) -> dict:
     if msg is None:
         raise NotReplayable("not_replayable", "The message cannot be decoded: replaying it would only kill it again.")
     seen = doc.get("seen", 1)
-    claimed = db.dead_letters.update_one({"_id": dl_id, "seen": seen, "replayed_seen": {"$ne": seen}},
-                                         {"$set": {"replayed_seen": seen, "replayed_at": now()}, "$inc": {"replays": 1}})
+    claimed = db.dead_letters.update_one(
+        {"_id": dl_id, "seen": seen, "replayed_seen": {"$ne": seen}},
+        {"$set": {"replayed_seen": seen, "replayed_at": now()}, "$inc": {"replays": 1}},
+    )
     if claimed.modified_count == 0:
         raise NotReplayable("already_replayed", "This dead letter has been replayed already (since it last died).")
     try:

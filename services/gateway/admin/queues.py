@@ -19,8 +19,12 @@ def queue_stats(settings: Settings, session: requests.Session | None = None) -> 
     conn = Connection(settings.amqp_url)
     vhost = quote(conn.virtual_host or "/", safe="")
     url = f"{settings.amqp_management_url.rstrip('/')}/api/queues/{vhost}"
-    resp = (session or requests).get(url, auth=(conn.userid, conn.password), timeout=TIMEOUT,
-                                     params={"columns": "name,messages,messages_ready,messages_unacknowledged,consumers"})
+    resp = (session or requests).get(
+        url,
+        auth=(conn.userid, conn.password),
+        timeout=TIMEOUT,
+        params={"columns": "name,messages,messages_ready,messages_unacknowledged,consumers"},
+    )
     resp.raise_for_status()
     return {q["name"]: {"messages": q.get("messages") or 0, "ready": q.get("messages_ready") or 0,
                         "unacked": q.get("messages_unacknowledged") or 0, "consumers": q.get("consumers") or 0}

@@ -65,7 +65,9 @@ def live_runs(db, redis, at: datetime) -> list[dict]:
     running (posts counted ÷ time from the move to `running` to the last count) and ETA."""
     docs = list(db.runs.find({"state": {"$in": list(LIVE_STATES)}},
                              {"user_id": 1, "state": 1, "total": 1, "started_at": 1, "updated_at": 1}))
-    emails = {u["_id"]: u.get("email") for u in db.users.find({"_id": {"$in": [d["user_id"] for d in docs]}}, {"email": 1})}
+    emails = {
+        u["_id"]: u.get("email") for u in db.users.find({"_id": {"$in": [d["user_id"] for d in docs]}}, {"email": 1})
+    }
     pipe = redis.pipeline(transaction=False)
     for d in docs:
         pipe.hgetall(run_key(d["_id"]))
@@ -81,11 +83,21 @@ def live_runs(db, redis, at: datetime) -> list[dict]:
             if window > 0:
                 rate = n / window
                 eta = max(total - n, 0) / rate
-        rows.append({"run_id": d["_id"], "user_id": d["user_id"], "email": emails.get(d["user_id"]), "state": state,
-                     "total": total, "done": live.done if live else 0, "failed": live.failed if live else 0,
-                     "posts_per_s": round(rate, 2) if rate else None, "eta_s": round(eta, 1) if eta is not None else None,
-                     "started_at": d["started_at"].isoformat() if d.get("started_at") else None,
-                     "running_s": round(at.timestamp() - d["started_at"].timestamp(), 1) if d.get("started_at") else None})
+        rows.append(
+            {
+                "run_id": d["_id"],
+                "user_id": d["user_id"],
+                "email": emails.get(d["user_id"]),
+                "state": state,
+                "total": total,
+                "done": live.done if live else 0,
+                "failed": live.failed if live else 0,
+                "posts_per_s": round(rate, 2) if rate else None,
+                "eta_s": round(eta, 1) if eta is not None else None,
+                "started_at": d["started_at"].isoformat() if d.get("started_at") else None,
+                "running_s": round(at.timestamp() - d["started_at"].timestamp(), 1) if d.get("started_at") else None,
+            }
+        )
     return sorted(rows, key=lambda r: r["started_at"] or "")
 
 

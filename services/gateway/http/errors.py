@@ -48,8 +48,11 @@ def install(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if is_outage(exc):
             log.warning("a backing service is unavailable: %r", exc)
-            return error_response(503, "service_unavailable",
-                                  "Likely is briefly unavailable (a backing service is down); nothing was changed, try again shortly.")
+            return error_response(
+                503,
+                "service_unavailable",
+                "Likely is briefly unavailable (a backing service is down); nothing was changed, try again shortly.",
+            )
         log.exception("unhandled error")
         return error_response(500, "internal_error", "Something went wrong on our side; nothing was changed.")
 

@@ -84,7 +84,9 @@ def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseMod
 
     def decorate(view):
         doc = (view.__doc__ or "").strip()
-        answers = {status: (a if isinstance(a, tuple) else (_DEFAULT.get(status, ""), a)) for status, a in responses.items()}
+        answers = {
+            status: (a if isinstance(a, tuple) else (_DEFAULT.get(status, ""), a)) for status, a in responses.items()
+        }
         for status, applies in ((400, body is not None or query is not None), (401, auth is True),
                                 (413, body is not None), (414, query is not None), (429, limited), (503, outage)):
             if applies:

@@ -97,7 +97,9 @@ def _predict(stored: list[tuple[str, str]], checked: list[uploads.Upload], names
     try:
         replies = d.rpc.call_many(requests_, timeout)
     except RpcTimeout as exc:
-        raise ApiError(503, "inferer_unavailable", f"The prediction service did not answer in time ({exc}). Try again.") from None
+        raise ApiError(
+            503, "inferer_unavailable", f"The prediction service did not answer in time ({exc}). Try again."
+        ) from None
     for reply in replies:
         if not reply.ok:
             raise ApiError(_STATUS.get(reply.error_code or "", 400), reply.error_code or "inference_failed",
@@ -201,4 +203,8 @@ def image(prediction_id: str):
     except KeyError:
         raise ApiError(404, "image_not_found", "No such image.") from None
     ext = p["image_key"].rsplit(".", 1)[-1]
-    return Response(data, mimetype=uploads.MIME_TYPES.get(ext, "application/octet-stream"), headers={"Cache-Control": "private, max-age=3600"})
+    return Response(
+        data,
+        mimetype=uploads.MIME_TYPES.get(ext, "application/octet-stream"),
+        headers={"Cache-Control": "private, max-age=3600"},
+    )

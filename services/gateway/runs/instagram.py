@@ -58,8 +58,12 @@ def connect():
     except InstagramError as exc:
         if isinstance(exc, Throttled) or exc.status is None or exc.status >= 500:  # not the code's fault
             raise ApiError(502, "instagram_unavailable", f"Instagram could not be asked: {exc.message}") from None
-        raise ApiError(400, "instagram_rejected", f"Instagram did not accept the authorization: {exc.message}") from None
-    instagram_account.save(deps().db, deps().cipher, g.user_id, long, me.get("username", ""), str(me.get("user_id") or short.user_id or ""))
+        raise ApiError(
+            400, "instagram_rejected", f"Instagram did not accept the authorization: {exc.message}"
+        ) from None
+    instagram_account.save(
+        deps().db, deps().cipher, g.user_id, long, me.get("username", ""), str(me.get("user_id") or short.user_id or "")
+    )
     return jsonify(_status(check=False)), 201
 
 

@@ -21,22 +21,44 @@ def _likes_in_time(likes: dict, description: str) -> dict:
     return {"type": "array", "description": description, "items": _obj({"t": _TIME, "likes": likes})}
 
 
-CHART = _obj({
-    "posts": _likes_in_time(_INT, "the account's posts (newest 300), oldest first"),
-    "level": _likes_in_time({"type": "number", "minimum": 0}, "the served model's level as it stood at each of those posts"),
-    "holdout": _obj({
-        "train_posts": _INT, "test_posts": _INT,
-        "covered": {**_INT, "description": "held-out posts inside their 80% range"},
-        "mae_log": {**_NUM, "description": "mean absolute error of log(1 + likes) on the held-out posts"},
-        "baseline": _obj({"kind": {"type": "string", "enum": ["label_mean", "user_mean", "recent_median"]}, "mae_log": _NUM},
-                         "the best simple rule on the same split", nullable=True),
-        "points": {"type": "array", "items": _obj({
-            "t": _TIME, "actual": _INT, "predicted": _NUM,
-            "low": {**_NUM_OR_NULL, "description": "80% range; null for a kind without one"}, "high": _NUM_OR_NULL})},
-    }, "the served kind fitted on the oldest 80% of the posts and asked for the newest 20%; null under 10 posts",
-        nullable=True),
-    "summary": {"type": "string", "description": "the same in words (shown beside the chart)"},
-}, "what the model card's accuracy chart draws; null for a model built before the chart", nullable=True)
+CHART = _obj(
+    {
+        "posts": _likes_in_time(_INT, "the account's posts (newest 300), oldest first"),
+        "level": _likes_in_time(
+            {"type": "number", "minimum": 0}, "the served model's level as it stood at each of those posts"
+        ),
+        "holdout": _obj(
+            {
+                "train_posts": _INT,
+                "test_posts": _INT,
+                "covered": {**_INT, "description": "held-out posts inside their 80% range"},
+                "mae_log": {**_NUM, "description": "mean absolute error of log(1 + likes) on the held-out posts"},
+                "baseline": _obj(
+                    {"kind": {"type": "string", "enum": ["label_mean", "user_mean", "recent_median"]}, "mae_log": _NUM},
+                    "the best simple rule on the same split",
+                    nullable=True,
+                ),
+                "points": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "t": _TIME,
+                            "actual": _INT,
+                            "predicted": _NUM,
+                            "low": {**_NUM_OR_NULL, "description": "80% range; null for a kind without one"},
+                            "high": _NUM_OR_NULL,
+                        }
+                    ),
+                },
+            },
+            "the served kind fitted on the oldest 80% of the posts and asked for the newest 20%; null under 10 posts",
+            nullable=True,
+        ),
+        "summary": {"type": "string", "description": "the same in words (shown beside the chart)"},
+    },
+    "what the model card's accuracy chart draws; null for a model built before the chart",
+    nullable=True,
+)
 
 MODEL = {
     "type": "object",

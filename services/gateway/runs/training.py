@@ -25,8 +25,13 @@ def _own_run(run_id: str) -> dict:
 
 
 @bp.post("/api/v1/training-runs")
-@api(responses={202: ("started", RunStarted), 409: ("Instagram not connected, or a run is active (its run_id given)", Error),
-                503: ("the job queue is unavailable (broker_unavailable)", Error)})
+@api(
+    responses={
+        202: ("started", RunStarted),
+        409: ("Instagram not connected, or a run is active (its run_id given)", Error),
+        503: ("the job queue is unavailable (broker_unavailable)", Error),
+    }
+)
 def start():
     """Start training on the user's Instagram posts."""
     d = deps()
@@ -40,13 +45,17 @@ def start():
     try:
         d.run_status.started(g.user_id, run["_id"])  # what GET .../current answers from now on
     except Exception:
-        runs.abandon(d.db, d.progress, run, "Training could not start (the progress store is unavailable); try again shortly.")
+        runs.abandon(
+            d.db, d.progress, run, "Training could not start (the progress store is unavailable); try again shortly."
+        )
         raise
     try:
         d.publisher.publish(TrainRequested.for_run(run["_id"], g.user_id))
     except Exception:  # noqa: BLE001 - the broker is down: don't leave a run that nobody will work on
         runs.abandon(d.db, d.progress, run, "The job queue is unavailable; try again shortly.")
-        raise ApiError(503, "broker_unavailable", "Training cannot start right now (the job queue is unavailable).") from None
+        raise ApiError(
+            503, "broker_unavailable", "Training cannot start right now (the job queue is unavailable)."
+        ) from None
     return jsonify({"run_id": run["_id"], "state": run["state"]}), 202
 
 
@@ -113,7 +122,9 @@ def rebuild():
     try:
         d.publisher.publish(msg)
     except Exception:  # noqa: BLE001
-        raise ApiError(503, "broker_unavailable", "The model cannot be rebuilt right now (the job queue is unavailable).") from None
+        raise ApiError(
+            503, "broker_unavailable", "The model cannot be rebuilt right now (the job queue is unavailable)."
+        ) from None
     return jsonify({"request_id": msg.message_id, "state": "queued"}), 202
 
 

@@ -31,7 +31,9 @@ def chart_of(n: int, zero_at: int | None = None) -> dict:
 def card(page):
     """A page with the site's stylesheet, api.js and chart.js (from disk: no server needed);
     draw(chart) puts the chart's section in a model card and returns a locator for it."""
-    page.set_content('<main class="wrap"><section class="card wide" id="model-card"><div id="model-body"></div></section></main>')
+    page.set_content(
+        '<main class="wrap"><section class="card wide" id="model-card"><div id="model-body"></div></section></main>'
+    )
     page.add_style_tag(path=str(STATIC / "likely.css"))
     for name in ("api.js", "chart_scale.js", "chart.js"):
         page.add_script_tag(path=str(STATIC / name))
@@ -49,7 +51,8 @@ def drawn(section, which: str = "chart-main") -> dict:
     """What an SVG of the chart (chart-main: every post; chart-held: the held-out posts alone)
     holds: marks counted, every number of every attribute, texts past its edges."""
     section.locator(f"svg.{which}").wait_for()  # drawn once the plot has a width (a ResizeObserver's callback)
-    return section.evaluate("""(s, which) => {
+    return section.evaluate(
+        """(s, which) => {
         const svg = s.querySelector('svg.' + which);
         const count = (sel) => svg.querySelectorAll(sel).length;
         const numbers = [...svg.querySelectorAll('*')].flatMap((n) =>
@@ -63,16 +66,21 @@ def drawn(section, which: str = "chart-main") -> dict:
             plot: svg.parentElement.clientWidth,
             posts: count('.c-posts circle'), held: count('.c-held-out circle'), predicted: count('.c-held-out path'),
             ranges: count('g.c-range > g'), band: count('.c-band'),
-            level: (svg.querySelector('polyline.c-level')?.getAttribute('points') || '').trim().split(/\\s+/).filter(Boolean).length,
+            level: (svg.querySelector('polyline.c-level')?.getAttribute('points') || '')
+                .trim().split(/\\s+/).filter(Boolean).length,
             axis: [...svg.querySelectorAll('.c-axis-label')].map((t) => t.textContent),
             yTicks: [...svg.querySelectorAll('.c-y text')].map((t) => t.textContent),
             xTicks: [...svg.querySelectorAll('.c-x text')].map((t) => t.textContent),
             bad: numbers.filter((v) => /NaN|Infinity|undefined/.test(v)),
             cy: [...svg.querySelectorAll('.c-posts circle')].map((c) => Number(c.getAttribute('cy'))),
-            outside: [...svg.querySelectorAll('text')].filter((t) => { const b = t.getBBox();
-                return b.x < -0.5 || b.x + b.width > Number(svg.getAttribute('width')) + 0.5; }).map((t) => t.textContent),
+            outside: [...svg.querySelectorAll('text')].filter((t) => {
+                const b = t.getBBox();
+                return b.x < -0.5 || b.x + b.width > Number(svg.getAttribute('width')) + 0.5;
+            }).map((t) => t.textContent),
         };
-    }""", which)
+    }""",
+        which,
+    )
 
 
 def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, card):
@@ -91,7 +99,14 @@ def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, 
     # the held-out posts again, alone, one beside the next: readable on a phone
     held = drawn(section, "chart-held")
     assert held["role"] == "img" and held["label"].startswith("Chart of the newest 12 posts, held out")
-    assert (held["posts"], held["held"], held["predicted"], held["ranges"], held["band"], held["level"]) == (0, 12, 12, 12, 0, 0)
+    assert (held["posts"], held["held"], held["predicted"], held["ranges"], held["band"], held["level"]) == (
+        0,
+        12,
+        12,
+        12,
+        0,
+        0,
+    )
     assert held["bad"] == [] and held["xTicks"] and held["axis"] == got["axis"]
     assert got["yTicks"] and got["xTicks"], got
     assert all(0 <= y <= got["height"] for y in got["cy"])
@@ -111,8 +126,10 @@ def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, 
     # drawn again to the width it has: a phone, then a desktop
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
-        page.wait_for_function("() => { const s = document.querySelector('.chart-svg'), p = document.querySelector('.chart-plot');"
-                               " return Math.abs(Number(s.getAttribute('width')) - p.clientWidth) < 2; }")
+        page.wait_for_function(
+            "() => { const s = document.querySelector('.chart-svg'), p = document.querySelector('.chart-plot');"
+            " return Math.abs(Number(s.getAttribute('width')) - p.clientWidth) < 2; }"
+        )
         for which in ("chart-main", "chart-held"):
             got = drawn(section, which)
             assert got["width"] <= got["plot"] + 1 and got["bad"] == [] and got["outside"] == []
@@ -147,8 +164,12 @@ def test_the_chart_draws_each_case_accessibly_at_phone_and_desktop_widths(page, 
         assert got["outside"] == [] and got["level"] == 0 and got["xTicks"], got
 
     # one post of 0 likes, and no posts at all
-    one = {"posts": [{"t": "2025-03-01T10:00:00.123456Z", "likes": 0}], "level": [{"t": "2025-03-01T10:00:00.123456Z", "likes": 0.0}],
-           "holdout": None, "summary": "1 post."}
+    one = {
+        "posts": [{"t": "2025-03-01T10:00:00.123456Z", "likes": 0}],
+        "level": [{"t": "2025-03-01T10:00:00.123456Z", "likes": 0.0}],
+        "holdout": None,
+        "summary": "1 post.",
+    }
     got = drawn(card(one))
     assert got["posts"] == 1 and got["bad"] == []
     section = card({"posts": [], "level": [], "holdout": None, "summary": "No posts."})
@@ -162,7 +183,8 @@ def test_log_and_time_ticks(page, card):
         short: LikelyChart.logTicks(20, 300, 6),
         narrow: LikelyChart.logTicks(31, 44, 6),
         long: LikelyChart.logTicks(1, 1e7, 4),
-        months: LikelyChart.timeTicks(Date.UTC(2025, 0, 3), Date.UTC(2025, 6, 20), 4).map((t) => new Date(t.t).toISOString().slice(0, 10)),
+        months: LikelyChart.timeTicks(Date.UTC(2025, 0, 3), Date.UTC(2025, 6, 20), 4)
+            .map((t) => new Date(t.t).toISOString().slice(0, 10)),
         years: LikelyChart.timeTicks(Date.UTC(2016, 4, 3), Date.UTC(2025, 6, 20), 4).map((t) => t.label),
         days: LikelyChart.timeTicks(Date.UTC(2025, 0, 3, 12), Date.UTC(2025, 0, 20), 5).length,
     })""")

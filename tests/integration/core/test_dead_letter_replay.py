@@ -52,7 +52,9 @@ def test_each_death_is_replayed_once_to_its_work_queue(vhost, mongo_db, progress
 
         # It dies again: a new death, which may be replayed (once) in its turn.
         handle_dead("builder.build", build.TYPE, build.body().encode(), headers, **account)
-        assert dead_letters.replay_waiting(mongo_db, pub.publish_raw)["replayed"] == [f"builder.build:{build.message_id}"]
+        assert dead_letters.replay_waiting(mongo_db, pub.publish_raw)["replayed"] == [
+            f"builder.build:{build.message_id}"
+        ]
         assert len(drain(vhost, topology.BUILDER_BUILD)) == 1
         doc = mongo_db.dead_letters.find_one({"_id": f"builder.build:{build.message_id}"})
         assert (doc["seen"], doc["replays"], doc["replayed_seen"]) == (2, 2, 2)

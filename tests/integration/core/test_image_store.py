@@ -48,8 +48,11 @@ def s3rver(tmp_path_factory):
     if not binary.exists():
         pytest.fail("s3rver is not installed: run `make install`")
     port = free_port()
-    proc = subprocess.Popen([str(binary), "-d", str(tmp_path_factory.mktemp("s3")), "-a", "127.0.0.1", "-p", str(port), "-s"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(binary), "-d", str(tmp_path_factory.mktemp("s3")), "-a", "127.0.0.1", "-p", str(port), "-s"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:

@@ -215,7 +215,9 @@ def test_the_janitor_counts_the_dead_letters_it_accounts_for(vhost):
         conn.Producer().publish(b"{}", exchange="", routing_key=topology.dead_queue_of(topology.BUILDER_BUILD).name,
                                 headers={messaging.QUEUE_HEADER: QUEUE})
     conn = Connection(vhost)
-    watcher = dead_letter_watcher.DeadLetterWatcher(conn, [topology.dead_queue_of(topology.BUILDER_BUILD)], account, pause=0.1)
+    watcher = dead_letter_watcher.DeadLetterWatcher(
+        conn, [topology.dead_queue_of(topology.BUILDER_BUILD)], account, pause=0.1
+    )
     thread = threading.Thread(target=watcher.run, daemon=True)
     thread.start()
     try:

@@ -144,8 +144,20 @@ def test_a_run_whose_posts_cannot_be_sent_again_is_failed_and_the_others_are_sti
     other = uuid.uuid4().hex
     world.db.users.insert_one({"_id": other, "email": f"{other}@example.com", "active_run": None})
     broken = runs.create(world.db, world.progress, other)
-    listing = runs.store_media(world.db, broken, [{"run_id": broken["_id"], "user_id": other, "media_id": "x1",
-                                                   "media_url": "http://127.0.0.1:9/x1.jpg", "likes": 1, "comments": 0}])
+    listing = runs.store_media(
+        world.db,
+        broken,
+        [
+            {
+                "run_id": broken["_id"],
+                "user_id": other,
+                "media_id": "x1",
+                "media_url": "http://127.0.0.1:9/x1.jpg",
+                "likes": 1,
+                "comments": 0,
+            }
+        ],
+    )
     runs.transition(world.db, broken["_id"], "running", ("listing",), total=1, listing=listing, likes_hidden=0)
     world.progress.set_running(broken["_id"], other, 1)
     run = world.start_run([media(1, "red", 100), media(2, "green", 80)])

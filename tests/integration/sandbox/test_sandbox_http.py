@@ -40,8 +40,16 @@ def connect(sb, account="alice"):
     assert r.status_code == 302
     q = parse_qs(urlsplit(r.headers["Location"]).query)
     assert q["state"] == ["abc"] and r.headers["Location"].startswith(CB + "?")
-    r = requests.post(f"{sb.url}/oauth/access_token", data={
-        "client_id": CID, "client_secret": SECRET, "grant_type": "authorization_code", "redirect_uri": CB, "code": q["code"][0]})
+    r = requests.post(
+        f"{sb.url}/oauth/access_token",
+        data={
+            "client_id": CID,
+            "client_secret": SECRET,
+            "grant_type": "authorization_code",
+            "redirect_uri": CB,
+            "code": q["code"][0],
+        },
+    )
     assert r.status_code == 200, r.text
     short = r.json()["data"][0]
     r = requests.get(f"{sb.url}/access_token", params={
@@ -65,17 +73,30 @@ def all_pages(sb, token, limit):
 
 def test_oauth_round_trip_me_and_refresh(sb):
     short, token = connect(sb)
-    me = requests.get(f"{sb.url}/v21.0/me", params={"fields": "user_id,username", "access_token": token}).json()["data"][0]
+    me = requests.get(f"{sb.url}/v21.0/me", params={"fields": "user_id,username", "access_token": token}).json()[
+        "data"
+    ][0]
     assert me["username"] == "alice" and short["user_id"] == me["user_id"]
-    assert requests.get(f"{sb.url}/me", params={"fields": "username", "access_token": token}).json()["data"][0]["username"] == "alice"
+    assert (
+        requests.get(f"{sb.url}/me", params={"fields": "username", "access_token": token}).json()["data"][0]["username"]
+        == "alice"
+    )
     r = requests.get(f"{sb.url}/refresh_access_token", params={"grant_type": "ig_refresh_token", "access_token": token})
     assert r.status_code == 200 and r.json()["expires_in"] == 5184000
     assert requests.get(f"{sb.url}/v21.0/me", params={"access_token": r.json()["access_token"]}).status_code == 200
 
 
 def test_account_picker_lists_accounts(sb):
-    r = requests.get(f"{sb.url}/oauth/authorize", params={
-        "client_id": CID, "redirect_uri": CB, "response_type": "code", "scope": "instagram_business_basic", "state": "s"})
+    r = requests.get(
+        f"{sb.url}/oauth/authorize",
+        params={
+            "client_id": CID,
+            "redirect_uri": CB,
+            "response_type": "code",
+            "scope": "instagram_business_basic",
+            "state": "s",
+        },
+    )
     assert r.status_code == 200 and ">alice</a>" in r.text
 
 
@@ -171,7 +192,9 @@ def test_add_post_at_run_time_and_reset(sb, accounts):
     _, posts = accounts
     _, token = connect(sb)
     new = sb.add_post("alice", caption="fresh", like_count=999, comments_count=9, copy_of=posts[0]["id"])
-    newest = requests.get(f"{sb.url}/v21.0/me/media", params={"fields": FIELDS, "limit": 1, "access_token": token}).json()["data"][0]
+    newest = requests.get(
+        f"{sb.url}/v21.0/me/media", params={"fields": FIELDS, "limit": 1, "access_token": token}
+    ).json()["data"][0]
     assert newest["id"] == new["id"] and newest["like_count"] == 999
     assert requests.get(newest["media_url"]).status_code == 200
     sb.reset("alice")

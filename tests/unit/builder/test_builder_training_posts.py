@@ -13,5 +13,10 @@ def test_stored_posts_carry_format_and_caption_to_the_model():
         {"media_id": "c", "timestamp": ts, "likes": None, "labels": []},  # hidden likes: not a training post
     ]
     a, b = to_training(stored)
-    assert (a.media_type, a.product_type, a.caption, a.labels) == ("CAROUSEL_ALBUM", "FEED", "#dog @me", (("Dog", 90.0),))
+    assert (a.media_type, a.product_type, a.caption, a.labels) == (
+        "CAROUSEL_ALBUM",
+        "FEED",
+        "#dog @me",
+        (("Dog", 90.0),),
+    )
     assert (b.media_type, b.product_type, b.caption, b.comments) == (None, None, None, None)

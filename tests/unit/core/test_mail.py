@@ -11,7 +11,9 @@ from shared.settings import Settings
 from tests.support.smtp_sink import SmtpSink
 
 
-@pytest.mark.parametrize("raw,normal", [(" Ann@Example.COM ", "ann@example.com"), ("a.b+c@sub.example.org", "a.b+c@sub.example.org")])
+@pytest.mark.parametrize(
+    "raw,normal", [(" Ann@Example.COM ", "ann@example.com"), ("a.b+c@sub.example.org", "a.b+c@sub.example.org")]
+)
 def test_addresses_are_trimmed_and_lower_cased(raw, normal):
     assert mail.normal_address(raw) == normal
 

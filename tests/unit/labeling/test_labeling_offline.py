@@ -61,7 +61,9 @@ def test_an_unsure_class_is_not_a_label(offline_labeler, results):
     """The rocket is "Missile" at 0.64 for the classifier: on real Instagram photos its classes
     under 0.8 were right about one time in five (calibration.py), so it is no label; "Vehicle",
     a category over many classes, is."""
-    probs = offline_labeler.probabilities(offline_labeler.model_input(offline_labeler.intake(photo("rocket")).image)[None])
+    probs = offline_labeler.probabilities(
+        offline_labeler.model_input(offline_labeler.intake(photo("rocket")).image)[None]
+    )
     classes = offline_labeler.class_probabilities(probs[0])
     assert 0.4 <= classes["Missile"] <= 0.8
     assert not {"Rocket", "Missile"} & names(results["rocket"])

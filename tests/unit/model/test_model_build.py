@@ -36,7 +36,12 @@ def test_kinds_and_document_shape():
     assert doc["kind"] == "ridge"
     assert set(doc["models"]) == set(KINDS)
     assert doc["training_size"] == 60 and doc["labels"] == 4
-    assert doc["top_labels"][0]["label"] in ("Dog", "Animal") and set(doc["top_labels"][0]) == {"label", "likes", "comments", "count"}
+    assert doc["top_labels"][0]["label"] in ("Dog", "Animal") and set(doc["top_labels"][0]) == {
+        "label",
+        "likes",
+        "comments",
+        "count",
+    }
     assert doc["mean_likes"] > 0 and doc["mean_comments"] >= 0
     assert isinstance(doc["selection"], str) and doc["selection"]
     for kind in KINDS:
@@ -96,7 +101,9 @@ def test_the_served_kind_is_fixed_and_says_how_it_compares():
 def test_chart_data_matches_the_backtest():
     doc = build_model(growing_account(60))
     chart = doc["chart"]
-    assert [p["likes"] for p in chart["posts"]] == [p.likes for p in sorted(growing_account(60), key=lambda p: p.timestamp)]
+    assert [p["likes"] for p in chart["posts"]] == [
+        p.likes for p in sorted(growing_account(60), key=lambda p: p.timestamp)
+    ]
     assert len(chart["level"]) == 60 and all(p["likes"] > 0 for p in chart["level"])
     assert chart["level"][-1]["likes"] > 2 * chart["level"][0]["likes"]  # the account grew 5x
     ho = chart["holdout"]

@@ -37,7 +37,9 @@ def test_label_effect_sign_and_explanation():
     entry = dog["labels"][0]
     assert entry["matched"] and entry["likes_factor"] > 1 and entry["likes"] > 0
     # the explanation is exact: the level times every factor gives the prediction
-    assert dog["likes"] == pytest.approx(math.expm1(math.log1p(dog["level"]["likes"]) + math.log(entry["likes_factor"])))
+    assert dog["likes"] == pytest.approx(
+        math.expm1(math.log1p(dog["level"]["likes"]) + math.log(entry["likes_factor"]))
+    )
     # a label seen at half confidence counts half
     half = p.predict([("Dog", 50.0)])
     assert half["labels"][0]["likes_factor"] == pytest.approx(math.sqrt(entry["likes_factor"]))
@@ -124,8 +126,10 @@ def test_predict_through_the_document_passes_the_product_type():
 
 def test_hour_of_posting_is_a_smooth_daily_effect():
     # evening posts (20:00 UTC) get 3x the likes of morning ones (08:00)
-    posts = [TrainingPost(f"m{i}", T0 + timedelta(days=i // 2, hours=20 if i % 2 else 8), 600 if i % 2 else 200, None, ())
-             for i in range(80)]
+    posts = [
+        TrainingPost(f"m{i}", T0 + timedelta(days=i // 2, hours=20 if i % 2 else 8), 600 if i % 2 else 200, None, ())
+        for i in range(80)
+    ]
     doc = ridge.fit_ridge(encode(posts))
     p = ridge.RidgePredictor(doc)
     day = (T0 - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds() / 86400 + 41

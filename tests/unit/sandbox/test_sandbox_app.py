@@ -19,7 +19,13 @@ def env(tmp_path):
 
 
 def auth_params(**kw):
-    p = {"client_id": CID, "redirect_uri": CB, "response_type": "code", "scope": "instagram_business_basic", "state": "st"}
+    p = {
+        "client_id": CID,
+        "redirect_uri": CB,
+        "response_type": "code",
+        "scope": "instagram_business_basic",
+        "state": "st",
+    }
     p.update(kw)
     return {k: v for k, v in p.items() if v is not None}
 
@@ -44,9 +50,14 @@ def test_authorize_requires_params(env, missing):
 def test_authorize_validates(env):
     c, _ = env
     assert err(c.get("/oauth/authorize", query_string=auth_params(client_id="nope", account="alice")))["code"] == 101
-    assert c.get("/oauth/authorize", query_string=auth_params(response_type="token", account="alice")).status_code == 400
+    assert (
+        c.get("/oauth/authorize", query_string=auth_params(response_type="token", account="alice")).status_code == 400
+    )
     assert c.get("/oauth/authorize", query_string=auth_params(scope="user_profile", account="alice")).status_code == 400
-    assert c.get("/oauth/authorize", query_string=auth_params(redirect_uri="ftp://x/y", account="alice")).status_code == 400
+    assert (
+        c.get("/oauth/authorize", query_string=auth_params(redirect_uri="ftp://x/y", account="alice")).status_code
+        == 400
+    )
     assert c.get("/oauth/authorize", query_string=auth_params(account="nobody")).status_code == 404
 
 
@@ -72,13 +83,23 @@ def test_authorize_picker_and_deny(env):
 
 def test_code_exchange_errors(env):
     c, _ = env
-    code = parse_qs(urlsplit(c.get("/oauth/authorize", query_string=auth_params(account="alice")).headers["Location"]).query)["code"][0]
-    form = {"client_id": CID, "client_secret": SECRET, "grant_type": "authorization_code", "redirect_uri": CB, "code": code}
+    code = parse_qs(
+        urlsplit(c.get("/oauth/authorize", query_string=auth_params(account="alice")).headers["Location"]).query
+    )["code"][0]
+    form = {
+        "client_id": CID,
+        "client_secret": SECRET,
+        "grant_type": "authorization_code",
+        "redirect_uri": CB,
+        "code": code,
+    }
     assert err(c.post("/oauth/access_token", data={**form, "client_secret": "bad"}))["code"] == 1
     assert err(c.post("/oauth/access_token", data={**form, "grant_type": "password"}))["code"] == 100
     assert "redirect_uri" in err(c.post("/oauth/access_token", data={**form, "redirect_uri": CB + "x"}))["message"]
     assert c.post("/oauth/access_token", data={k: v for k, v in form.items() if k != "code"}).status_code == 400
-    expired = c.post("/_sandbox/accounts/alice/token", json={"kind": "code", "ttl": -1, "redirect_uri": CB}).get_json()["code"]
+    expired = c.post("/_sandbox/accounts/alice/token", json={"kind": "code", "ttl": -1, "redirect_uri": CB}).get_json()[
+        "code"
+    ]
     assert "expired" in err(c.post("/oauth/access_token", data={**form, "code": expired}))["message"]
     ok = c.post("/oauth/access_token", data=form)
     assert ok.status_code == 200
@@ -88,11 +109,18 @@ def test_code_exchange_errors(env):
     again = c.post("/oauth/access_token", data=form)
     assert again.status_code == 400 and "used" in err(again)["message"]
     # the shape Instagram is also known to answer with: flat, user_id a number, permissions a list
-    assert c.post("/_sandbox/shapes", json={"token": "flat", "user_id": "number", "permissions": "list"}).status_code == 200
+    assert (
+        c.post("/_sandbox/shapes", json={"token": "flat", "user_id": "number", "permissions": "list"}).status_code
+        == 200
+    )
     assert c.post("/_sandbox/shapes", json={"token": "round"}).status_code == 400
-    code = parse_qs(urlsplit(c.get("/oauth/authorize", query_string=auth_params(account="alice")).headers["Location"]).query)["code"][0]
+    code = parse_qs(
+        urlsplit(c.get("/oauth/authorize", query_string=auth_params(account="alice")).headers["Location"]).query
+    )["code"][0]
     flat = c.post("/oauth/access_token", data={**form, "code": code}).get_json()
-    assert set(flat) == {"access_token", "user_id", "permissions"} and flat["permissions"] == ["instagram_business_basic"]
+    assert set(flat) == {"access_token", "user_id", "permissions"} and flat["permissions"] == [
+        "instagram_business_basic"
+    ]
     assert isinstance(flat["user_id"], int)
     assert c.delete("/_sandbox/shapes").get_json()["token"] == "wrapped"
 
@@ -103,11 +131,23 @@ def test_fields_and_media_types(env):
     r = c.get("/v21.0/me/media", query_string={"access_token": tok, "fields": "caption,like_count"})
     items = r.get_json()["data"]
     assert all(set(i) == {"id", "caption", "like_count"} for i in items)
-    r = c.get("/v21.0/me/media", query_string={"access_token": tok, "fields": "id,media_type,media_url,thumbnail_url,permalink,timestamp,comments_count"})
+    r = c.get(
+        "/v21.0/me/media",
+        query_string={
+            "access_token": tok,
+            "fields": "id,media_type,media_url,thumbnail_url,permalink,timestamp,comments_count",
+        },
+    )
     by_id = {i["id"]: i for i in r.get_json()["data"]}
     album, video = by_id[posts[1]["id"]], by_id[posts[2]["id"]]
-    assert album["media_type"] == "CAROUSEL_ALBUM" and album["media_url"].endswith(f"/media/alice/{posts[1]['id']}_1.jpg")
-    assert video["media_type"] == "VIDEO" and video["media_url"].endswith(".mp4") and video["thumbnail_url"].endswith("_thumb.jpg")
+    assert album["media_type"] == "CAROUSEL_ALBUM" and album["media_url"].endswith(
+        f"/media/alice/{posts[1]['id']}_1.jpg"
+    )
+    assert (
+        video["media_type"] == "VIDEO"
+        and video["media_url"].endswith(".mp4")
+        and video["thumbnail_url"].endswith("_thumb.jpg")
+    )
     img = by_id[posts[0]["id"]]
     assert "thumbnail_url" not in img and img["timestamp"] == "2025-01-01T12:00:00+0000"
     assert c.get(urlsplit(img["media_url"]).path).data == tiny_jpeg(0)
@@ -122,9 +162,13 @@ def test_paging_limits_and_cursors(env):
     newest_first = [p["id"] for p in reversed(posts)]
     r = c.get("/v21.0/me/media", query_string={"access_token": tok, "limit": 3}).get_json()
     assert [i["id"] for i in r["data"]] == newest_first[:3] and "previous" not in r["paging"]
-    r2 = c.get("/v21.0/me/media", query_string={"access_token": tok, "limit": 3, "after": r["paging"]["cursors"]["after"]}).get_json()
+    r2 = c.get(
+        "/v21.0/me/media", query_string={"access_token": tok, "limit": 3, "after": r["paging"]["cursors"]["after"]}
+    ).get_json()
     assert [i["id"] for i in r2["data"]] == newest_first[3:6] and "previous" in r2["paging"]
-    back = c.get("/v21.0/me/media", query_string={"access_token": tok, "limit": 3, "before": r2["paging"]["cursors"]["before"]}).get_json()
+    back = c.get(
+        "/v21.0/me/media", query_string={"access_token": tok, "limit": 3, "before": r2["paging"]["cursors"]["before"]}
+    ).get_json()
     assert [i["id"] for i in back["data"]] == newest_first[:3]
     assert c.get("/v21.0/me/media", query_string={"access_token": tok, "limit": 0}).status_code == 400
     assert c.get("/v21.0/me/media", query_string={"access_token": tok, "limit": "x"}).status_code == 400
@@ -155,8 +199,15 @@ def test_me_and_tokens(env):
     assert c.get("/access_token", query_string={**q, "access_token": tok}).status_code == 400
     ll = c.get("/access_token", query_string=q).get_json()
     assert ll["token_type"] == "bearer" and ll["expires_in"] == 5184000
-    assert c.get("/refresh_access_token", query_string={"grant_type": "ig_refresh_token", "access_token": short}).status_code == 400
-    rr = c.get("/refresh_access_token", query_string={"grant_type": "ig_refresh_token", "access_token": ll["access_token"]}).get_json()
+    assert (
+        c.get(
+            "/refresh_access_token", query_string={"grant_type": "ig_refresh_token", "access_token": short}
+        ).status_code
+        == 400
+    )
+    rr = c.get(
+        "/refresh_access_token", query_string={"grant_type": "ig_refresh_token", "access_token": ll["access_token"]}
+    ).get_json()
     assert rr["expires_in"] == 5184000 and rr["access_token"] != ll["access_token"]
 
 
@@ -166,7 +217,10 @@ def test_control_api(env):
     assert c.get("/_sandbox/accounts/nobody").status_code == 404
     assert c.post("/_sandbox/accounts/alice/throttle", json={"code": 5}).status_code == 400
     assert c.post("/_sandbox/accounts/alice/faults", json={"media_ids": ["999"]}).status_code == 404
-    assert c.post("/_sandbox/accounts/alice/faults", json={"media_ids": [posts[0]["id"]], "mode": "weird"}).status_code == 400
+    assert (
+        c.post("/_sandbox/accounts/alice/faults", json={"media_ids": [posts[0]["id"]], "mode": "weird"}).status_code
+        == 400
+    )
     img = base64.b64encode(tiny_jpeg(77)).decode()
     r = c.post("/_sandbox/accounts/alice/posts", json={"caption": "new", "like_count": 5, "image_b64": img})
     assert r.status_code == 201
@@ -175,7 +229,10 @@ def test_control_api(env):
     tok = long_token(c)
     first = c.get("/v21.0/me/media", query_string={"access_token": tok, "fields": "media_url"}).get_json()["data"][0]
     assert first["id"] == new["id"] and c.get(urlsplit(first["media_url"]).path).data == tiny_jpeg(77)
-    assert c.post("/_sandbox/accounts/alice/posts", json={"copy_of": posts[1]["id"]}).get_json()["media_type"] == "CAROUSEL_ALBUM"
+    assert (
+        c.post("/_sandbox/accounts/alice/posts", json={"copy_of": posts[1]["id"]}).get_json()["media_type"]
+        == "CAROUSEL_ALBUM"
+    )
     assert c.post("/_sandbox/accounts/alice/posts", json={"id": posts[0]["id"]}).status_code == 409
     st = c.get("/_sandbox/accounts/alice").get_json()
     assert st["posts"] == 9 and len(st["added_posts"]) == 2 and st["stats"]["media_list"] == 1

@@ -30,7 +30,9 @@ def test_demo_shape(demo):
     assert ts[-1] - ts[0] > timedelta(days=600)
     assert {p["source"] for p in posts} == {s.key for s in SOURCES}
     reels = [p for p in posts if p["media_type"] == "VIDEO"]
-    assert len(reels) == 6 and all(p["media_product_type"] == "REELS" and p["thumbnail"].endswith(".jpg") for p in reels)
+    assert len(reels) == 6 and all(
+        p["media_product_type"] == "REELS" and p["thumbnail"].endswith(".jpg") for p in reels
+    )
     assert sum(p["like_count"] is None for p in posts) == 2  # likes hidden by the owner
     # every file exists; every image is a distinct 1080-wide JPEG
     from PIL import Image

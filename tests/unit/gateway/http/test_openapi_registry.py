@@ -59,8 +59,15 @@ def test_the_request_is_validated_with_the_declared_models(app):
     short = client.post("/api/v1/things/t1", json={"name": "x"})
     assert short.status_code == 400 and short.json["error"]["code"] == "name_too_short"
     page = client.post("/api/v1/things/t1?page=0", json={"name": "lamp"})
-    assert page.status_code == 400 and page.json["error"] == {**page.json["error"], "code": "invalid_field", "field": "page"}
-    assert client.post("/api/v1/things/t1", data="{", content_type="application/json").json["error"]["code"] == "malformed_json"
+    assert page.status_code == 400 and page.json["error"] == {
+        **page.json["error"],
+        "code": "invalid_field",
+        "field": "page",
+    }
+    assert (
+        client.post("/api/v1/things/t1", data="{", content_type="application/json").json["error"]["code"]
+        == "malformed_json"
+    )
 
 
 def test_the_spec_says_what_the_route_takes_and_answers(app):
