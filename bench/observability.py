@@ -1,4 +1,4 @@
-"""What observing a message costs a worker: the CPU that shared/messaging.py adds per message
+"""What observing a message costs a worker: the CPU that shared.broker.worker adds per message
 (its four ids bound twice, one JSON log line, the in-flight gauge, the handling histogram, a
 counter), the log line written to /dev/null as a service's stdout would take it.
 
@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from shared import logs, metrics  # noqa: E402
+from shared import logs, worker_metrics  # noqa: E402
 
 IDS = {"message_id": "m" * 40, "run_id": "r" * 32, "user_id": "u" * 32, "request_id": "q" * 32}
 
@@ -42,8 +42,9 @@ def main() -> None:
     out = sys.stdout
     sys.stdout = open(os.devnull, "w")  # logs.setup writes to stdout
     logs.setup("bench")
-    log = logging.getLogger("shared.messaging")
-    parts = (log, metrics.HANDLED.labels("bench"), metrics.HANDLING.labels("bench"), metrics.IN_FLIGHT.labels("bench"))
+    log = logging.getLogger("shared.broker.worker")
+    m = worker_metrics
+    parts = (log, m.HANDLED.labels("bench"), m.HANDLING.labels("bench"), m.IN_FLIGHT.labels("bench"))
     for _ in range(args.n // 10):
         observe_one(*parts)
     runs = []

@@ -134,10 +134,11 @@ def broker_overhead(settings, n: int) -> dict:
     """Per message: a confirmed publish, and a consume + ack with 8 in flight (handler: nothing)."""
     import threading
 
-    from shared import messaging, topology
+    from shared import broker
+    from shared.broker import topology
     from shared.contracts import PostDiscovered
 
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     msgs = [PostDiscovered(run_id="overhead", user_id="overhead", media_id=str(i), media_url=f"http://x/{i}",
                            timestamp=datetime.now(timezone.utc), likes=i) for i in range(n)]
     pub.publish(msgs[0])  # connect, declare
@@ -147,8 +148,8 @@ def broker_overhead(settings, n: int) -> dict:
     publish_s = time.perf_counter() - started
     pub.close()
     handled = []
-    conn = messaging.connect(settings)
-    worker = messaging.Worker(conn, topology.LABELER_POSTS, lambda m, d: handled.append(1), settings=settings,
+    conn = broker.connect(settings)
+    worker = broker.Worker(conn, topology.LABELER_POSTS, lambda m, d: handled.append(1), settings=settings,
                               concurrency=8)
     thread = threading.Thread(target=worker.run, daemon=True)
     started = time.perf_counter()
@@ -219,7 +220,7 @@ def plain_loop(accounts: Path, settings) -> float:
 
 
 def bench_labelers(labelers: int, args, amqp_url, sandbox, mongo, delay: float) -> dict:
-    from shared import topology
+    from shared.broker import topology
     from tests.support.stack import Stack
 
     extra = {"LIKELY_LABELER": args.labeler, "LIKELY_LABELER_CONCURRENCY": str(args.concurrency),

@@ -1,6 +1,6 @@
 """The broker's cost of publishing a listing's posts: one confirmed publish at a time
 (Publisher.publish, as the ingestor did) against one batch with one wait for its confirms
-(Publisher.publish_many, shared/confirms.py), side by side in one run.
+(Publisher.publish_many, shared.broker.confirms), side by side in one run.
 
     python bench/publish.py [--messages 2000,10000] [--repeat 5]
 
@@ -33,12 +33,13 @@ def main() -> None:
     args = ap.parse_args()
     from kombu import Connection
 
-    from shared import messaging, topology
+    from shared import broker
+    from shared.broker import topology
     from shared.contracts import PostDiscovered
 
     results = []
     with _harness.namespace(TMP) as (settings, _mongo):
-        pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+        pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
         purger = Connection(settings.amqp_url)
 
         def purge():

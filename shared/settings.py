@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     instagram_slow_delay: float = Field(2.0, description="Pause between requests near 100% usage, seconds (grows linearly from 0 at LIKELY_INSTAGRAM_SLOW_ABOVE)")
     instagram_full_pause: float = Field(300.0, description="Pause at 100% usage when the header gives no reset time, seconds")
     instagram_max_pause: float = Field(900.0, description="Longest pause a worker waits out; a longer reset fails the request as throttled")
-    # observability (shared/metrics.py)
+    # observability (shared.worker_metrics)
     metrics_port: int = Field(0, description="Port on which a worker process serves /metrics and /healthz (0: none); one per process on a shared host (scripts/stack.sh hands them out), the same in every container")
     metrics_host: str = Field("127.0.0.1", description="Bind address of a worker's /metrics and /healthz")
     # sandbox

@@ -1,5 +1,6 @@
 """python -m services.builder"""
-from shared import messaging, metrics, service, topology
+from shared import broker, service, worker_metrics
+from shared.broker import topology
 from shared.model import build_model
 
 from services.builder.handler import handle_build
@@ -8,12 +9,12 @@ from services.builder.handler import handle_build
 def main() -> None:
     basics = service.start("builder")
     settings, database, progress = basics.settings, basics.db, basics.progress
-    fit = metrics.timed(metrics.FIT_SECONDS, build_model)
+    fit = worker_metrics.timed(worker_metrics.FIT_SECONDS, build_model)
 
     def handler(msg, delivery):
         handle_build(msg, delivery, db=database, progress=progress, fit=fit)
 
-    messaging.run_worker(topology.BUILDER_BUILD, handler, name="builder", settings=settings)
+    broker.run_worker(topology.BUILDER_BUILD, handler, name="builder", settings=settings)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared import runs
 from shared.contracts import BuildRequested
-from shared.messaging import Delivery, Reject
+from shared.broker import Delivery, Reject
 from shared.model import NotEnoughPosts, TrainingPost, build_model
 from shared.progress import Progress
 from shared.run_state import RunState

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from flask import current_app
 
-from shared import db as dbmod, messaging, progress as progressmod, storage
+from shared import broker, db as dbmod, progress as progressmod, storage
 from shared.instagram import InstagramClient
 from shared.secrets import TokenCipher
 from shared.settings import Settings, load
@@ -62,7 +62,7 @@ class Deps:
     @property
     def rpc(self):
         """This thread's RPC client (the inferer); like the publisher, never shared."""
-        from shared.rpc import RpcClient
+        from shared.broker.rpc import RpcClient
 
         client = getattr(self._local, "rpc", None)
         if client is None:
@@ -70,13 +70,13 @@ class Deps:
         return client
 
     @property
-    def publisher(self) -> messaging.Publisher:
+    def publisher(self) -> broker.Publisher:
         pub = getattr(self._local, "publisher", None)
         if pub is None:
             # The edge gives up within ~2 s when the broker is down (503), rather than waiting.
-            conn = messaging.connect(self.settings, heartbeat=False, connect_timeout=1)
-            pub = self._local.publisher = messaging.Publisher(
-                conn, self.settings, retry_policy=messaging.EDGE_RETRY_POLICY
+            conn = broker.connect(self.settings, heartbeat=False, connect_timeout=1)
+            pub = self._local.publisher = broker.Publisher(
+                conn, self.settings, retry_policy=broker.EDGE_RETRY_POLICY
             )
         return pub
 

@@ -11,7 +11,7 @@ from services.gateway.http import openapi as spec
 from services.gateway.deps import deps
 from services.gateway.http.openapi import Content, api
 from services.gateway.http.schemas import Health, Readiness
-from shared.messaging import EDGE_RETRY_POLICY, connect
+from shared.broker import EDGE_RETRY_POLICY, connect
 
 bp = Blueprint("health", __name__)
 

@@ -1,5 +1,6 @@
 """python -m services.inferer  (run N side by side: they share one request queue)"""
-from shared import messaging, metrics, service, storage, topology
+from shared import broker, service, storage, worker_metrics
+from shared.broker import topology
 from shared.labeling import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore, get_labeler
 
 from services.inferer.handler import ModelCache, handle_infer
@@ -11,11 +12,11 @@ def main() -> None:
     store = storage.from_settings(settings)
     # The content-hash cache: an image labelled once (by any inferer) is never labelled again.
     # (timed inside the cache: likely_labeler_image_seconds counts only images really labelled)
-    fresh = metrics.TimedLabeler(get_labeler(settings), metrics.backend_name(settings.labeler))
+    fresh = worker_metrics.TimedLabeler(get_labeler(settings), worker_metrics.backend_name(settings.labeler))
     labeler = CachedLabeler(fresh, TieredCacheStore(MemoryCacheStore(), MongoCacheStore(database.label_cache)))
     models = ModelCache(database)
     # Replies are transient (the caller waits, or has gone): no publisher confirms, no persistence.
-    replies = messaging.Publisher.for_settings(settings, confirm=False)
+    replies = broker.Publisher.for_settings(settings, confirm=False)
 
     def reply(reply_to, correlation_id, answer):
         # To the caller's direct reply-to address, through the default exchange; not persistent.
@@ -24,9 +25,9 @@ def main() -> None:
     def handler(msg, delivery):
         handle_infer(msg, delivery, store=store, labeler=labeler, models=models, reply=reply)
 
-    handler = metrics.timed(metrics.INFER_SECONDS, handler)
+    handler = worker_metrics.timed(worker_metrics.INFER_SECONDS, handler)
 
-    messaging.run_worker(topology.INFERER_REQUESTS, handler, name="inferer", settings=settings)
+    broker.run_worker(topology.INFERER_REQUESTS, handler, name="inferer", settings=settings)
 
 
 if __name__ == "__main__":

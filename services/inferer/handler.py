@@ -12,7 +12,7 @@ from pymongo.database import Database
 from shared import storage
 from shared.contracts import InferReply, InferRequest, post_format
 from shared.labeling import ImageRejected
-from shared.messaging import Delivery
+from shared.broker import Delivery
 from shared.model import Model
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
 """python -m services.ingestor"""
-from shared import instagram_account, messaging, service, topology
+from shared import broker, instagram_account, service
+from shared.broker import topology
 from shared.instagram import InstagramClient
 from shared.secrets import TokenCipher
 
@@ -11,7 +12,7 @@ def main() -> None:
     settings, database, progress = basics.settings, basics.db, basics.progress
     instagram = InstagramClient(settings)
     cipher = TokenCipher(settings)
-    publisher = messaging.Publisher.for_settings(settings)
+    publisher = broker.Publisher.for_settings(settings)
 
     def access_token(user: dict) -> str | None:
         return instagram_account.access_token(database, cipher, instagram, user)
@@ -28,7 +29,7 @@ def main() -> None:
             publish_many=publisher.publish_many,
         )
 
-    messaging.run_worker(topology.INGESTOR_TRAIN, handler, name="ingestor", settings=settings)
+    broker.run_worker(topology.INGESTOR_TRAIN, handler, name="ingestor", settings=settings)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@
 import logging
 import threading
 
-from shared import dead_letter_watcher, messaging, service, topology
+from shared import broker, service
+from shared.broker import topology
+from services.janitor import dead_letters_watcher
 
-from services.janitor import deadletters, reaper
+from services.janitor import dead_letters, reaper
 
 log = logging.getLogger("janitor")
 
@@ -16,7 +18,7 @@ def main() -> None:
 
     def reap_forever(stop: threading.Event) -> None:
         # its own publisher: kombu connections are never shared across threads
-        publisher = messaging.Publisher.for_settings(settings)
+        publisher = broker.Publisher.for_settings(settings)
         while not stop.wait(settings.janitor_interval):
             try:
                 reaper.sweep(database, progress, publisher.publish, stall=settings.run_stall_timeout,
@@ -26,14 +28,14 @@ def main() -> None:
 
     stop = threading.Event()
     threading.Thread(target=reap_forever, args=(stop,), name="reaper", daemon=True).start()
-    publisher = messaging.Publisher.for_settings(settings)
+    publisher = broker.Publisher.for_settings(settings)
 
     def handler(queue, type_name, body, headers):
-        deadletters.handle_dead(queue, type_name, body, headers, db=database, progress=progress,
+        dead_letters.handle_dead(queue, type_name, body, headers, db=database, progress=progress,
                                 publish=publisher.publish)
 
     try:
-        dead_letter_watcher.run_watcher(topology.DEAD_QUEUES, handler, name="janitor", settings=settings)
+        dead_letters_watcher.run_watcher(topology.DEAD_QUEUES, handler, name="janitor", settings=settings)
     finally:
         stop.set()
 

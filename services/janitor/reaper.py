@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from pymongo.database import Database
 
 from shared import runs
-from shared.confirms import publish_all
+from shared.broker.confirms import publish_all
 from shared.contracts import PostDiscovered, TrainRequested
 from shared.progress import Progress
 from shared.run_state import LIVE_STATES, RunState

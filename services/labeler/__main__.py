@@ -1,7 +1,8 @@
 """python -m services.labeler  (run N of them side by side: they share one queue)"""
 import threading
 
-from shared import download, messaging, metrics, service, storage, topology
+from shared import broker, download, service, storage, worker_metrics
+from shared.broker import topology
 from shared.labeling import ImageLimits, concurrency, get_labeler
 from shared.labeling.rekognition import CALL_SECONDS as REKOGNITION_CALL_SECONDS
 
@@ -12,8 +13,8 @@ def main() -> None:
     basics = service.start("labeler")
     settings, database, progress = basics.settings, basics.db, basics.progress
     store = storage.from_settings(settings)
-    labeler = metrics.TimedLabeler(get_labeler(settings), metrics.backend_name(settings.labeler))
-    publisher = messaging.Publisher.for_settings(settings)
+    labeler = worker_metrics.TimedLabeler(get_labeler(settings), worker_metrics.backend_name(settings.labeler))
+    publisher = broker.Publisher.for_settings(settings)
     policy, local = download.Policy.from_settings(settings), threading.local()
     # A paid labeler's claim on a post outlasts its download and its call (then a worker killed
     # holding it has lost it: another may label the post).
@@ -32,7 +33,7 @@ def main() -> None:
 
     # A remote labeler waits on the network: keep several posts in flight (handle_post, the
     # labeler, pymongo, redis-py and the publisher are thread-safe); the offline model computes.
-    messaging.run_worker(topology.LABELER_POSTS, handler, name="labeler", settings=settings,
+    broker.run_worker(topology.LABELER_POSTS, handler, name="labeler", settings=settings,
                          concurrency=concurrency(settings))
 
 

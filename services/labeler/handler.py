@@ -18,7 +18,7 @@ from shared.claims import Claim
 from shared.contracts import PostDiscovered
 from shared.download import DownloadFailed
 from shared.labeling import ImageLimits, ImageRejected, load_image
-from shared.messaging import Delivery, Reject, Retry
+from shared.broker import Delivery, Reject, Retry
 from shared.progress import Progress
 from shared.run_state import COUNTING_STATES
 
@@ -34,7 +34,7 @@ def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progre
 
     Redis or MongoDB down (here or while counting) raises: the worker retries the post later
     through the broker's retry queues, and after the last try dead-letters it, where the janitor
-    counts it failed with the reason (services/janitor/deadletters.py). No post goes uncounted."""
+    counts it failed with the reason (services.janitor.dead_letters). No post goes uncounted."""
     if not run_is_live(msg, db=db, progress=progress):
         return "inactive"  # cancelled (or over): ack without work
     outcome, reason = "done", None

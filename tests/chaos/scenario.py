@@ -9,7 +9,7 @@ import requests
 from kombu import Connection, Producer
 
 from services.cli.client import ApiError, LikelyClient
-from shared import topology
+from shared.broker import topology
 from tests.conftest import new_email
 from tests.e2e.conftest import PASSWORD
 

@@ -11,7 +11,8 @@ import pytest
 import requests
 from kombu import Connection, Producer
 
-from shared import runs, topology
+from shared import runs
+from shared.broker import topology
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from tests.e2e.test_training_flow import image_posts
 

@@ -105,7 +105,7 @@ def long_running_services() -> list[str]:
 
 def consumed_queue(service: str) -> str | None:
     """The topology queue a worker consumes, read from its __main__ (run_worker(topology.X, ...))."""
-    from shared import topology
+    from shared.broker import topology
 
     m = re.search(r"run_worker\(\s*topology\.([A-Z_]+)", (ROOT / "services" / service / "__main__.py").read_text())
     return getattr(topology, m.group(1)).name if m else None

@@ -126,7 +126,7 @@ def test_grafana_is_provisioned_with_a_dashboard_of_metrics_that_exist():
     import prometheus_client
 
     import services.gateway.health
-    import shared.metrics
+    import shared.worker_metrics
 
     mounts = {
         v.split(":")[0]
@@ -139,7 +139,7 @@ def test_grafana_is_provisioned_with_a_dashboard_of_metrics_that_exist():
     assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
     ours = set()
-    for module in (shared.metrics, services.gateway.health):
+    for module in (shared.worker_metrics, services.gateway.health):
         for metric in vars(module).values():
             if isinstance(metric, prometheus_client.metrics.MetricWrapperBase):
                 for family in metric.describe():

@@ -8,7 +8,8 @@ import re
 import kubernetes_validate
 import pytest
 
-from shared import settings as settings_mod, topology
+from shared import settings as settings_mod
+from shared.broker import topology
 from tests.deploy.manifests import (
     K8S, KUBERNETES_VERSIONS, OVERLAYS, ROOT, consumed_queue, crd_schemas, env_file, long_running_services,
     of_kind, render, unknown_fields, validate_custom_resource,
@@ -160,7 +161,7 @@ def test_probes_limits_security_and_termination(overlay):
         if name == "gateway":
             assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
-        else:  # the worker's own /healthz: 200 while its consumer is connected (shared/metrics.py)
+        else:  # the worker's own /healthz: 200 while its consumer is connected (shared.worker_metrics)
             for probe in ("livenessProbe", "readinessProbe"):
                 assert c[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}, f"{name} {probe}"
         assert c["livenessProbe"].get("initialDelaySeconds", 0) >= 5, name  # time to start before a kill

@@ -73,15 +73,16 @@ def dead_letter(stack, msg, queue, reason: str) -> str:
     """Put `msg` in `<queue>.dead` as a worker dead-letters a message (its reason and queue in the
     headers, published to the dead-letter exchange); the stack's janitor records it. Returns the id
     the janitor gives it."""
-    from shared import messaging, topology
+    from shared import broker
+    from shared.broker import topology
     from shared.settings import load
 
     settings = load().model_copy(update={"amqp_url": stack.env["LIKELY_AMQP_URL"]})
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     try:
         pub.publish_raw(msg.body(), exchange=topology.DLX.name, routing_key=queue.name, type=msg.TYPE,
                         message_id=msg.message_id,
-                        headers={messaging.ERROR_HEADER: reason, messaging.QUEUE_HEADER: queue.name})
+                        headers={broker.ERROR_HEADER: reason, broker.QUEUE_HEADER: queue.name})
     finally:
         pub.close()
     return f"{queue.name}:{msg.message_id}"

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from services.cli.client import ApiError, LikelyClient
-from shared import topology
+from shared.broker import topology
 from shared.contracts import BuildRequested
 from tests.conftest import new_email
 from tests.e2e.admin_fixtures import admin, admin_gateway, dead_letter, eventually, sink  # noqa: F401

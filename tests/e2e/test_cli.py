@@ -64,7 +64,7 @@ from tests.e2e.admin_fixtures import admin, admin_gateway, dead_letter, eventual
 def test_the_operators_commands(admin, admin_gateway, stack, client, tmp_path):  # noqa: F811
     """`likely top --once` and `likely dead-letters` (list, --replay) as an admin; refused to others."""
     from services.cli.client import LikelyClient
-    from shared import topology
+    from shared.broker import topology
     from shared.contracts import BuildRequested
     from tests.e2e.conftest import PASSWORD
 

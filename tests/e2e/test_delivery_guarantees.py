@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from shared import messaging, runs
+from shared import broker, runs
 from shared.contracts import PostDiscovered
 from shared.settings import load
 from tests.e2e.test_training_flow import image_posts
@@ -24,7 +24,7 @@ def test_duplicates_and_a_killed_labeler_count_every_post_once_and_build_once(ma
         stack.kill("labeler-1")
         # ...and deliver every post of the run twice more
         settings = dataclasses.replace(load(), amqp_url=stack_vhost)
-        publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+        publisher = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
         run = mongo_db.runs.find_one({"_id": run_id})
         for _ in range(2):
             for post in runs.media(mongo_db, run):

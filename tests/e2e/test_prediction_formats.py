@@ -132,7 +132,7 @@ def test_an_infer_request_v1_without_the_fields_is_still_answered(trained, stack
     from kombu import Connection
 
     from shared.contracts import InferRequest
-    from shared.rpc import RpcClient
+    from shared.broker.rpc import RpcClient
 
     user_id = trained.request("GET", "/api/v1/me")["user_id"]
     named = predict(trained, "cat", fields={"media_type": "IMAGE"})  # a v2 request: a photo, no caption

@@ -1,8 +1,8 @@
 """Dead letters for operators: the list the janitor keeps (MongoDB `dead_letters`, one document
-per message, `seen` counting its deaths; services/janitor/deadletters.py) and their replay.
+per message, `seen` counting its deaths; services.janitor.dead_letters) and their replay.
 
 Replaying publishes the original message again to its work queue, as it was first sent (type,
-message id, body), through shared/messaging's confirming publisher, with a fresh retry budget.
+message id, body), through the broker's confirming publisher (`shared.broker.Publisher`), with a fresh retry budget.
 Each death is replayed at most once: the document is claimed with one conditional update on
 `replayed_seen` (the `seen` count replayed), so two operators, or one replaying twice, publish
 it once. If the replayed message dies again, the janitor counts a new death and it may be
@@ -15,7 +15,8 @@ from typing import Callable
 
 from pymongo.database import Database
 
-from shared import contracts, topology
+from shared import contracts
+from shared.broker import topology
 from shared.runs import now
 
 # RPC requests are not replayed: whoever waited for the answer has long given up.

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import requests
 from kombu import Connection
 
-from shared import topology
+from shared.broker import topology
 from shared.settings import Settings
 
 TIMEOUT = 2.0

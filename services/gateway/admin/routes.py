@@ -25,7 +25,7 @@ from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import AdminDeadLettersQuery, AdminReplay, Error
 from services.gateway.runs.run_status import progress_of
-from shared import topology
+from shared.broker import topology
 from shared.progress import run_key
 from shared.run_state import LIVE_STATES, RunState
 

@@ -16,7 +16,7 @@ from services.gateway.http.schemas import Error, History, HistoryQuery, ImageQue
 from shared import storage
 from shared.contracts import infer_request
 from shared.labeling import ImageRejected
-from shared.rpc import RpcTimeout
+from shared.broker.rpc import RpcTimeout
 from shared.runs import now
 from shared.secrets import sign, signed
 

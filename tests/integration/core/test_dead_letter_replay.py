@@ -1,5 +1,5 @@
 """Replaying dead letters (`services.gateway.admin.dead_letters`) on the real broker and MongoDB-wire
-server: the janitor's own record of each dead letter (services/janitor/deadletters.py), replayed
+server: the janitor's own record of each dead letter (services.janitor.dead_letters), replayed
 to its work queue as it was sent, once per death however often it is asked."""
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import uuid
 from kombu import Connection
 
 from services.gateway.admin import dead_letters
-from services.janitor.deadletters import handle_dead
-from shared import messaging, topology
+from services.janitor.dead_letters import handle_dead
+from shared import broker
+from shared.broker import topology
 from shared.contracts import BuildRequested, InferRequest
 from shared.settings import load
 
@@ -26,11 +27,11 @@ def drain(amqp_url: str, queue) -> list:
 
 def test_each_death_is_replayed_once_to_its_work_queue(vhost, mongo_db, progress):
     settings = load().model_copy(update={"amqp_url": vhost})
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     mongo_db.dead_letters.delete_many({})
     user = uuid.uuid4().hex
     build = BuildRequested(user_id=user, reason="rebuild")
-    headers = {messaging.ERROR_HEADER: "the builder gave up (test)"}
+    headers = {broker.ERROR_HEADER: "the builder gave up (test)"}
     account = dict(db=mongo_db, progress=progress, publish=pub.publish)
     handle_dead("builder.build", build.TYPE, build.body().encode(), headers, **account)
     handle_dead("builder.build", "model.build.v1", b"{not json", headers, **account)

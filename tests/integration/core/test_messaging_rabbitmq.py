@@ -6,7 +6,8 @@ import time
 import pytest
 from kombu import Connection, Producer
 
-from shared import messaging, topology
+from shared import broker
+from shared.broker import topology
 from shared.contracts import BuildRequested, TrainRequested
 from shared.settings import load
 
@@ -17,8 +18,8 @@ def settings(vhost):
 
 
 def run_worker_until(settings, queue, handler, condition, timeout=15.0):
-    conn = messaging.connect(settings)
-    worker = messaging.Worker(conn, queue, handler, settings=settings)
+    conn = broker.connect(settings)
+    worker = broker.Worker(conn, queue, handler, settings=settings)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
@@ -36,7 +37,7 @@ def queue_depth(settings, queue) -> int:
 
 
 def test_publish_is_confirmed_and_consumed_once(settings):
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     msg = TrainRequested(run_id="r1", user_id="u1")
     pub.publish(msg)
     seen = []
@@ -57,7 +58,7 @@ def dead_letters(settings, queue) -> list:
 
 def test_transient_failures_wait_in_the_broker_then_dead_letter_with_the_reason(settings):
     settings = dataclasses.replace(settings, retry_delays="0.3,0.6,1.2")
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     pub.publish(BuildRequested(user_id="u1", run_id="r1"))
     attempts, times = [], []
 
@@ -76,13 +77,13 @@ def test_transient_failures_wait_in_the_broker_then_dead_letter_with_the_reason(
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert all(gap >= delay * 0.9 for gap, delay in zip(gaps, (0.3, 0.6, 1.2))), gaps
     [(headers, _)] = dead_letters(settings, topology.BUILDER_BUILD)
-    assert "RuntimeError('transient')" in headers[messaging.ERROR_HEADER]
-    assert headers[messaging.QUEUE_HEADER] == "builder.build"
+    assert "RuntimeError('transient')" in headers[broker.ERROR_HEADER]
+    assert headers[broker.QUEUE_HEADER] == "builder.build"
 
 
 def test_a_waiting_retry_does_not_hold_the_worker(settings):
     settings = dataclasses.replace(settings, retry_delays="3")
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     first, second = BuildRequested(user_id="u1", run_id="slow"), BuildRequested(user_id="u1", run_id="fine")
     pub.publish(first)
     pub.publish(second)
@@ -90,7 +91,7 @@ def test_a_waiting_retry_does_not_hold_the_worker(settings):
 
     def fails_once(msg, delivery):
         if msg.run_id == "slow" and delivery.attempt == 0:
-            raise messaging.Retry("not yet")
+            raise broker.Retry("not yet")
         handled.append((msg.run_id, time.monotonic()))
 
     started = time.monotonic()
@@ -101,7 +102,7 @@ def test_a_waiting_retry_does_not_hold_the_worker(settings):
 
 def test_a_handler_longer_than_two_heartbeats_keeps_its_connection(settings):
     settings = dataclasses.replace(settings, amqp_heartbeat=2)
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     pub.publish(BuildRequested(user_id="u1", run_id="long"))
     calls, finished = [], []
 
@@ -117,19 +118,19 @@ def test_a_handler_longer_than_two_heartbeats_keeps_its_connection(settings):
 
 
 def test_reject_dead_letters_at_once(settings):
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     pub.publish(BuildRequested(user_id="u1"))
     calls = []
 
     def rejects(msg, delivery):
         calls.append(msg)
-        raise messaging.Reject("no")
+        raise broker.Reject("no")
 
     dead = topology.dead_queue_of(topology.BUILDER_BUILD)
     run_worker_until(settings, topology.BUILDER_BUILD, rejects, lambda: queue_depth(settings, dead) == 1)
     assert len(calls) == 1
     [(headers, _)] = dead_letters(settings, topology.BUILDER_BUILD)
-    assert headers[messaging.ERROR_HEADER] == "no"
+    assert headers[broker.ERROR_HEADER] == "no"
 
 
 @pytest.mark.parametrize("type_name,body", [

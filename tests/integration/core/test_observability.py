@@ -1,5 +1,5 @@
-"""A worker process's /metrics and /healthz (shared/metrics.py) and its JSON log lines
-(shared/logs.py), on the real broker: the process runs `messaging.run_worker` as every
+"""A worker process's /metrics and /healthz (shared.worker_metrics) and its JSON log lines
+(shared/logs.py), on the real broker: the process runs `broker.run_worker` as every
 service's __main__ does, with a handler that succeeds, fails once, or rejects."""
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import requests
 from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared import dead_letter_watcher, logs, messaging, topology
+from shared import broker, logs
+from shared.broker import topology
+from services.janitor import dead_letters_watcher
 from shared.contracts import BuildRequested
 from tests.conftest import free_port
 from tests.support.ports import listen_port
@@ -27,21 +29,22 @@ QUEUE = topology.BUILDER_BUILD.name
 # user "ok" publishes a message in turn (it must carry the request id on), "fails-once" fails
 # its first try, "rejected" is dead-lettered at once.
 WORKER = """
-from shared import logs, messaging, topology
+from shared import broker, logs
+from shared.broker import topology
 from shared.contracts import TrainRequested
 
 logs.setup("test-worker")
-publisher = messaging.Publisher(messaging.connect(heartbeat=False))
+publisher = broker.Publisher(broker.connect(heartbeat=False))
 
 def handler(msg, delivery):
     if msg.user_id == "rejected":
-        raise messaging.Reject("no such user")
+        raise broker.Reject("no such user")
     if msg.user_id == "fails-once" and delivery.attempt == 0:
         raise RuntimeError("transient")
     if msg.user_id == "ok":
         publisher.publish(TrainRequested(run_id="next", user_id="ok"))
 
-messaging.run_worker(topology.BUILDER_BUILD, handler, name="test-worker")
+broker.run_worker(topology.BUILDER_BUILD, handler, name="test-worker")
 """
 
 
@@ -100,7 +103,7 @@ def worker(vhost, tmp_path):
 
 
 def publish(amqp_url: str, msg, request_id: str | None = None) -> None:
-    publisher = messaging.Publisher(Connection(amqp_url, heartbeat=0, transport_options={"confirm_publish": True}))
+    publisher = broker.Publisher(Connection(amqp_url, heartbeat=0, transport_options={"confirm_publish": True}))
     try:
         with logs.bound(request_id=request_id):
             publisher.publish(msg)
@@ -213,9 +216,9 @@ def test_the_janitor_counts_the_dead_letters_it_accounts_for(vhost):
     with Connection(vhost) as conn:
         topology.declare_all(conn.channel())
         conn.Producer().publish(b"{}", exchange="", routing_key=topology.dead_queue_of(topology.BUILDER_BUILD).name,
-                                headers={messaging.QUEUE_HEADER: QUEUE})
+                                headers={broker.QUEUE_HEADER: QUEUE})
     conn = Connection(vhost)
-    watcher = dead_letter_watcher.DeadLetterWatcher(
+    watcher = dead_letters_watcher.DeadLetterWatcher(
         conn, [topology.dead_queue_of(topology.BUILDER_BUILD)], account, pause=0.1
     )
     thread = threading.Thread(target=watcher.run, daemon=True)

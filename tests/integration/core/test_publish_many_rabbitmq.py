@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from shared import logs, messaging, topology
+from shared import broker, logs
+from shared.broker import topology
 from shared.contracts import PostDiscovered
 from shared.settings import load
 
@@ -18,7 +19,7 @@ def settings(vhost):
 
 @pytest.fixture
 def publisher(settings):
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     yield pub
     pub.close()
 

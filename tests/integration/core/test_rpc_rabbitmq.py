@@ -5,9 +5,10 @@ import time
 
 import pytest
 
-from shared import messaging, topology
+from shared import broker
+from shared.broker import topology
 from shared.contracts import InferReply, InferRequest
-from shared.rpc import RpcClient, RpcTimeout
+from shared.broker.rpc import RpcClient, RpcTimeout
 from shared.settings import load
 
 
@@ -18,15 +19,15 @@ def settings(vhost):
 
 def responder(settings, delays: dict[str, float]):
     """A stand-in inferer on the real queue: answers each request (after its delay) with its key."""
-    conn = messaging.connect(settings)
-    replies = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    conn = broker.connect(settings)
+    replies = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
 
     def handle(msg, delivery):
         time.sleep(delays.get(msg.image_key, 0))
         replies.publish(InferReply(ok=True, result={"key": msg.image_key}), exchange="",
                         routing_key=delivery.reply_to, correlation_id=delivery.correlation_id, delivery_mode=1)
 
-    worker = messaging.Worker(conn, topology.INFERER_REQUESTS, handle, settings=settings)
+    worker = broker.Worker(conn, topology.INFERER_REQUESTS, handle, settings=settings)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     return worker, thread

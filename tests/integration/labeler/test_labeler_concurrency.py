@@ -20,10 +20,11 @@ from kombu import Connection
 
 from sandbox.instagram.testing import tiny_jpeg
 from services.ingestor.handler import handle_train
-from shared import messaging, runs, topology
+from shared import broker, runs
+from shared.broker import topology
 from shared.contracts import BuildRequested, TrainRequested
 from shared.instagram import Media
-from shared.messaging import Delivery, Reject
+from shared.broker import Delivery, Reject
 from shared.progress import seen_key
 from shared.settings import load
 from tests.support.http_images import QuietHandler
@@ -47,7 +48,7 @@ def queue_counts(settings, queue) -> tuple[int, int]:
 def test_a_worker_runs_handlers_side_by_side_and_settles_each_on_its_own_thread(settings):
     """40 messages, 8 at a time, 0.15 s each: ~0.75 s, never more than 8 running; a Reject is
     dead-lettered and a failure goes to the retry queue, from the consuming thread."""
-    pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+    pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
     for i in range(40):
         pub.publish(BuildRequested(message_id=f"b{i}", user_id="u", run_id=f"r{i}"))
     pub.close()
@@ -66,8 +67,8 @@ def test_a_worker_runs_handlers_side_by_side_and_settles_each_on_its_own_thread(
         if msg.run_id == "r9" and delivery.attempt == 0:
             raise RuntimeError("transient")
 
-    conn = messaging.connect(settings)
-    worker = messaging.Worker(conn, topology.BUILDER_BUILD, handler, settings=settings, concurrency=8)
+    conn = broker.connect(settings)
+    worker = broker.Worker(conn, topology.BUILDER_BUILD, handler, settings=settings, concurrency=8)
     assert worker.prefetch == 8
     consumer_thread = threading.Thread(target=worker.run, daemon=True)
     settled_on = set()
@@ -135,7 +136,7 @@ def test_a_labeler_process_keeps_eight_remote_calls_in_flight_and_counts_each_po
         items = [Media(id=f"m{i}", media_type="IMAGE", media_url=f"{image_server}/img/{i}",
                        timestamp=t0 + timedelta(hours=i), caption="", permalink=None, like_count=i,
                        comments_count=0, thumbnail_url=None, product_type="FEED") for i in range(n)]
-        pub = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+        pub = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
         started = time.monotonic()
         handle_train(TrainRequested(run_id=run["_id"], user_id=user_id), Delivery(redeliveries=0, last_attempt=False),
                      db=mongo_db, progress=progress, list_media=lambda token: items,

@@ -19,9 +19,10 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from services.labeler.handler import handle_post
-from shared import messaging, topology
+from shared import broker
+from shared.broker import topology
 from shared.labeling import ImageLimits, Label, LabelResult, RekognitionLabeler
-from shared.messaging import Delivery
+from shared.broker import Delivery
 from shared.settings import load
 from tests.integration.pipeline.test_pipeline_handlers import fetch, media, world  # noqa: F401 - the fixture
 
@@ -111,13 +112,13 @@ def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world
                                     limits=ImageLimits.from_settings(settings)))
 
     def deliver_every_copy(expected: int) -> None:
-        publisher = messaging.Publisher(messaging.connect(settings, heartbeat=False), settings)
+        publisher = broker.Publisher(broker.connect(settings, heartbeat=False), settings)
         for _ in range(6):
             for post in posts:
                 publisher.publish(post)
         publisher.close()
-        conn = messaging.connect(settings)
-        worker = messaging.Worker(conn, topology.LABELER_POSTS, handler, settings=settings, concurrency=8)
+        conn = broker.connect(settings)
+        worker = broker.Worker(conn, topology.LABELER_POSTS, handler, settings=settings, concurrency=8)
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 60
@@ -137,7 +138,7 @@ def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world
     deliver_every_copy(18)
     assert labeler.calls == Counter() and verdicts == ["duplicate"] * 18
     assert world.db.posts.count_documents({"user_id": world.user}) == 3
-    with messaging.connect(settings) as conn:
+    with broker.connect(settings) as conn:
         for queue in (topology.LABELER_POSTS, topology.dead_queue_of(topology.LABELER_POSTS)):
             assert queue(conn.channel()).queue_declare(passive=True).message_count == 0
 
@@ -169,7 +170,7 @@ def test_a_paid_post_claimed_in_mongodb_by_another_worker_waits_whatever_redis_h
     """The claim is in MongoDB: another worker's claim on the post sends this copy to the retry
     queue without a call, and once it is given up the post is labelled once."""
     from shared.claims import Claim
-    from shared.messaging import Retry
+    from shared.broker import Retry
 
     world.start_run([media(1, "red", 100)])
     post = world.posts_sent()[0]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 import uuid
 
-from services.janitor.deadletters import handle_dead
+from services.janitor.dead_letters import handle_dead
 from services.janitor.reaper import sweep
 from shared import runs
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
-from shared.messaging import ERROR_HEADER
+from shared.broker import ERROR_HEADER
 from tests.integration.pipeline.test_pipeline_handlers import media, world  # noqa: F401 - the fixture
 
 STALL = 60.0
@@ -108,7 +108,7 @@ def test_a_post_whose_worker_dies_on_every_delivery_is_dead_lettered_by_the_brok
     (as a worker killed by it would) on every delivery; then the janitor counts it."""
     from kombu import Connection, Producer
 
-    from shared import topology
+    from shared.broker import topology
     from shared.settings import load
 
     run = world.start_run([media(1, "red", 100), media(2, "green", 80)])

@@ -21,7 +21,7 @@ from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from shared.download import DownloadFailed
 from shared.instagram import Media, Throttled, TokenRejected
 from shared.labeling import ImageLimits, Label, LabelResult
-from shared.messaging import Delivery, Retry
+from shared.broker import Delivery, Retry
 from shared.model import predict
 from shared.progress import run_key, seen_key
 from shared.storage import LocalImageStore

@@ -3,10 +3,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.janitor.deadletters import reason_of
+from services.janitor.dead_letters import reason_of
 from services.janitor.reaper import last_progress
-from shared import topology
-from shared.messaging import ERROR_HEADER
+from shared.broker import topology
+from shared.broker import ERROR_HEADER
 from shared.settings import parse_delays
 
 

@@ -1,5 +1,8 @@
 """The janitor's consumer of every `<queue>.dead`: each dead letter handed raw to the janitor's
-handler (services/janitor/deadletters.py), acked once accounted for, never dropped."""
+handler (`dead_letters.handle_dead`), acked once accounted for, never dropped.
+
+Beside its one user: a consumer of the broker like `shared.broker.Worker`, but only the janitor
+consumes dead letters."""
 from __future__ import annotations
 
 import json
@@ -10,8 +13,10 @@ from typing import Callable
 from kombu import Connection
 from kombu.mixins import ConsumerMixin
 
-from shared import logs, metrics, topology
-from shared.messaging import QUEUE_HEADER, Observed, connect, serve
+from shared import logs, worker_metrics
+from shared.broker import topology
+from shared.broker.publisher import connect
+from shared.broker.worker import QUEUE_HEADER, Observed, serve
 from shared.settings import Settings, load
 
 log = logging.getLogger(__name__)
@@ -27,7 +32,7 @@ class DeadLetterWatcher(Observed, ConsumerMixin):
     def __init__(self, connection: Connection, queues, handler: DeadHandler, *, pause: float = 2.0):
         self.connection, self.queues, self.handler, self.pause = connection, list(queues), handler, pause
         for queue in self.queues:
-            metrics.CONNECTED.labels(queue.name).set_function(lambda: float(self.healthy()))
+            worker_metrics.CONNECTED.labels(queue.name).set_function(lambda: float(self.healthy()))
 
     def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
         topology.declare_all(channel)
@@ -43,12 +48,12 @@ class DeadLetterWatcher(Observed, ConsumerMixin):
                 self.handler(queue, (message.properties or {}).get("type"), message.body, headers)
             except Exception as exc:  # noqa: BLE001 - try again shortly; a dead letter is never dropped
                 log.warning("could not account for a dead letter of %s yet: %r", queue, exc)
-                metrics.DEAD_ACCOUNT_ERRORS.labels(queue).inc()
+                worker_metrics.DEAD_ACCOUNT_ERRORS.labels(queue).inc()
                 time.sleep(self.pause)  # well under the heartbeat
                 message.requeue()
             else:
                 message.ack()
-                metrics.DEAD_ACCOUNTED.labels(queue).inc()
+                worker_metrics.DEAD_ACCOUNTED.labels(queue).inc()
 
 
 def dead_letter_fields(message) -> dict:

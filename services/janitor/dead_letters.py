@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def reason_of(headers: dict | None) -> str:
     """Why the message died: the reason our worker gave, else what the broker says (x-death)."""
-    from shared.messaging import ERROR_HEADER
+    from shared.broker import ERROR_HEADER
 
     headers = headers or {}
     if headers.get(ERROR_HEADER):

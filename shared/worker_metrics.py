@@ -6,7 +6,7 @@ in a pod or container every replica has its own network namespace and the same p
 on one host `scripts/stack.sh` hands each process its own. The gateway is not here: it serves
 its own `/metrics` (all gunicorn workers, multiprocess mode, services/gateway/health.py).
 
-The message counters are kept by `shared/messaging.py` for every worker alike; the few
+The message counters are kept by `shared.broker.worker` for every worker alike; the few
 service-specific figures (time per image by labeler backend, the builder's fit, the
 inferer's answer) are timed by wrappers the services' `__main__` put around their
 collaborators.

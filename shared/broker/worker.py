@@ -1,4 +1,4 @@
-"""Broker plumbing, kept thin: connections, a confirming publisher, and a worker loop.
+"""The worker loop, kept thin: it consumes a work queue and hands each message to a handler.
 
 Handlers hold the logic. A handler takes a decoded message and its collaborators and
 returns normally when the work is durable (→ ack). It raises:
@@ -8,28 +8,29 @@ returns normally when the work is durable (→ ack). It raises:
 any other exception counts as transient. `Delivery.last_attempt` tells the handler when no
 retry is left (it then records the failure itself, or the message goes to `.dead` and the
 janitor accounts for it). An undecodable delivery is dead-lettered at once.
-Connections are opened per process (after fork) and never used by two threads at once.
+Connections (`shared.broker.publisher`) are opened per process (after fork) and never used by
+two threads at once.
 
 Every worker is observed here, once for all services: counters and handling time by queue
-(shared/metrics.py, served with /healthz on LIKELY_METRICS_PORT), and each message's ids bound
-to the log lines of its handling (shared/logs.py); a publish carries the bound request id on.
+(`shared.worker_metrics`, served with /healthz on LIKELY_METRICS_PORT), and each message's ids
+bound to the log lines of its handling (`shared.logs`).
 """
 from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
-from kombu import Connection, Producer
+from kombu import Connection
 from kombu.mixins import ConsumerMixin
 
-from shared import contracts, logs, metrics, topology
-from shared.confirms import ConfirmedBatches, persistent
-from shared.heartbeat import keep_alive
+from shared import contracts, logs, worker_metrics
+from shared.broker import topology
+from shared.broker.heartbeat import keep_alive
+from shared.broker.publisher import Publisher, connect
 from shared.settings import Settings, load
 
 log = logging.getLogger(__name__)
@@ -43,115 +44,9 @@ class Reject(Exception):
     """Permanent failure: dead-letter the message (no retry can fix it)."""
 
 
-# kombu's retry policies (Connection.ensure): how hard a publisher tries before it raises.
-# Workers may wait a little for the broker; the gateway answers 503 within 2 s instead.
-WORKER_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.5, "interval_step": 1.0, "interval_max": 2.0}
-EDGE_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.0, "interval_step": 0.2, "interval_max": 0.2}
-
-#: Messages of a batch published before one wait for their confirms: a reconnect publishes
-#: this many again at most (a 10,000-post listing is ten of them; the waits cost ~1 ms each).
-CONFIRM_CHUNK = 1000
-
 ATTEMPT_HEADER = "x-likely-attempt"  # how many delayed retries this message has had
 ERROR_HEADER = "x-likely-error"  # why it was retried or dead-lettered
 QUEUE_HEADER = "x-likely-queue"  # the work queue it was dead-lettered from
-
-
-def connect(settings: Settings | None = None, *, heartbeat: bool = True, confirm: bool = True,
-            retry_policy: dict | None = None, connect_timeout: float = 5) -> Connection:
-    """A new connection. Publishing-only connections go without heartbeats: nothing would
-    drive them while idle, and the broker would close them; a dead one is reopened on publish.
-    Without `confirm` publishes are not confirmed: only for replies nobody must keep.
-    `retry_policy` bounds how long (re)connecting may take (kombu's failover options)."""
-    s = settings or load()
-    return Connection(
-        s.amqp_url,
-        heartbeat=s.amqp_heartbeat if heartbeat else 0,
-        transport_options={"confirm_publish": confirm, "confirm_timeout": s.confirm_timeout, **(retry_policy or {})},
-        connect_timeout=connect_timeout,
-    )
-
-
-class Publisher:
-    """Publishes contract messages, persistent and confirmed, to their route in the topology.
-
-    A broker that went away is reconnected to by kombu (`retry_policy`); a publish whose confirm
-    was lost may be sent twice, which every consumer tolerates (handlers are idempotent).
-    Thread-safe: publishes from several threads go out one at a time on its one channel."""
-
-    def __init__(self, connection: Connection, settings: Settings | None = None, *, retry_policy: dict | None = None):
-        self.connection = connection
-        self.settings = settings or load()
-        self.retry_policy = retry_policy if retry_policy is not None else WORKER_RETRY_POLICY
-        # kombu reconnects with the connection's failover options: bound them by the same policy
-        connection.transport_options = {**(connection.transport_options or {}), **self.retry_policy}
-        self._producer: Producer | None = None
-        self._lock = threading.Lock()
-        self._batches: ConfirmedBatches | None = None  # opened on the first publish_many
-
-    @classmethod
-    def for_settings(cls, settings: Settings, *, confirm: bool = True) -> "Publisher":
-        """A publisher on a connection of its own (no heartbeats: see `connect`)."""
-        return cls(connect(settings, heartbeat=False, confirm=confirm), settings)
-
-    def _get_producer(self) -> Producer:
-        if self._producer is None:
-            self.connection.ensure_connection(**self.retry_policy)
-            channel = self.connection.default_channel
-            topology.declare_all(channel)
-            self._producer = Producer(channel)
-        return self._producer
-
-    def _routed(self, message: contracts.Message, exchange=None, routing_key=None, **properties) -> dict:
-        """`Producer.publish` arguments of a contract message: its route, type, id, request id."""
-        default_exchange, default_key = topology.ROUTES.get(message.TYPE, (None, None))
-        headers = {**logs.message_headers(), **(properties.pop("headers", None) or {})}
-        return dict(body=message.body(), exchange=exchange if exchange is not None else default_exchange,
-                    routing_key=routing_key if routing_key is not None else default_key, type=message.TYPE,
-                    message_id=message.message_id, headers=headers, **properties)
-
-    def publish(self, message: contracts.Message, *, exchange=None, routing_key=None, **properties) -> None:
-        self.publish_raw(**self._routed(message, exchange, routing_key, **properties))
-
-    def publish_raw(self, body, *, exchange, routing_key, headers: dict | None = None, **properties) -> None:
-        """Publish a body as it is (a message being retried or dead-lettered keeps its bytes)."""
-        try:
-            with self._lock:
-                self._get_producer().publish(
-                    body, exchange=exchange, routing_key=routing_key, headers=headers or {},
-                    timeout=self.settings.confirm_timeout, retry=True, retry_policy=self.retry_policy,
-                    **persistent(properties),
-                )
-        except Exception as exc:
-            self._producer = None  # the next publish starts from a fresh channel
-            if isinstance(exc, ConnectionError):
-                raise
-            raise ConnectionError(f"could not publish to {exchange or routing_key!r}: {exc!r}") from exc
-
-    def publish_many(self, messages: Iterable[contracts.Message], chunk: int = CONFIRM_CHUNK) -> None:
-        """Publish a batch like `publish`, waiting once per `chunk` messages for their confirms
-        (shared/confirms.py). Raises ConnectionError on a nack, a failed channel or connection, or
-        no confirm within LIKELY_CONFIRM_TIMEOUT (the chunks before it were published); after a
-        reconnect the chunk that was going out is published again whole."""
-        batch = [{**persistent(m), "timeout": self.settings.confirm_timeout} for m in map(self._routed, messages)]
-        for start in range(0, len(batch), chunk):
-            part = batch[start:start + chunk]
-            try:
-                with self._lock:
-                    if self._batches is None:
-                        self._batches = ConfirmedBatches(self.connection)
-                    b = self._batches
-                    b.connection.ensure(b, b.send, **self.retry_policy)(part, self.settings.confirm_timeout)
-            except Exception as exc:
-                if self._batches is not None:
-                    self._batches.reset()  # the next batch starts from a fresh channel
-                raise ConnectionError(f"could not publish messages {start + 1}-{start + len(part)} "
-                                      f"of a batch of {len(batch)}: {exc!r}") from exc
-
-    def close(self) -> None:
-        if self._batches is not None:
-            self._batches.close()
-        self.connection.release()
 
 
 def delivery_count(message) -> int:
@@ -176,7 +71,7 @@ class Delivery:
 
 
 def log_fields(msg: contracts.Message, delivery: Delivery) -> dict:
-    """What the log lines of this message's handling carry (shared/logs.py)."""
+    """What the log lines of this message's handling carry (`shared.logs`)."""
     return {"message_id": msg.message_id, "run_id": getattr(msg, "run_id", None),
             "user_id": getattr(msg, "user_id", None), "request_id": delivery.request_id}
 
@@ -231,10 +126,11 @@ class Worker(Observed, ConsumerMixin):
         self.retries = topology.retry_queues(queue, self.settings.retry_schedule)
         self.republisher = republisher or Publisher.for_settings(self.settings)
         name = queue.name
-        self._handled, self._failed, self._retried = (metrics.HANDLED.labels(name), metrics.FAILED.labels(name),
-                                                      metrics.RETRIED.labels(name))
-        self._handling, self._in_flight = metrics.HANDLING.labels(name), metrics.IN_FLIGHT.labels(name)
-        metrics.CONNECTED.labels(name).set_function(lambda: float(self.healthy()))
+        m = worker_metrics
+        self._handled, self._failed = m.HANDLED.labels(name), m.FAILED.labels(name)
+        self._retried = m.RETRIED.labels(name)
+        self._handling, self._in_flight = m.HANDLING.labels(name), m.IN_FLIGHT.labels(name)
+        worker_metrics.CONNECTED.labels(name).set_function(lambda: float(self.healthy()))
 
     def get_consumers(self, Consumer_, channel):  # noqa: N803 - kombu's signature
         topology.declare_all(channel)
@@ -361,7 +257,7 @@ class Worker(Observed, ConsumerMixin):
     def _dead_letter(self, message, reason: str, why: str) -> None:
         self._republish(message, exchange=topology.DLX.name, routing_key=self.queue.name,
                         headers={ERROR_HEADER: reason[:1000], QUEUE_HEADER: self.queue.name})
-        metrics.DEAD_LETTERED.labels(self.queue.name, why).inc()
+        worker_metrics.DEAD_LETTERED.labels(self.queue.name, why).inc()
 
     def _republish(self, message, *, exchange: str, routing_key: str, headers: dict) -> None:
         """Publish a copy (confirmed), then ack the original: the message is never lost, at
@@ -385,7 +281,7 @@ def serve(consumer: Observed, name: str, what: str, settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    server = metrics.serve(settings.metrics_port, settings.metrics_host, consumer.healthy)
+    server = worker_metrics.serve(settings.metrics_port, settings.metrics_host, consumer.healthy)
     log.info("%s consuming %s", name, what)
     try:
         consumer.run()
@@ -395,11 +291,11 @@ def serve(consumer: Observed, name: str, what: str, settings: Settings) -> None:
 
 
 def run_worker(queue, handler: Handler, *, name: str, settings: Settings | None = None, concurrency: int = 1) -> None:
-    """Consume `queue` until stopped (the service's __main__ has set up logging: shared/logs.py)."""
+    """Consume `queue` until stopped (the service's __main__ has set up logging: `shared.logs`)."""
     settings = settings or load()
     with connect(settings) as conn:
         serve(Worker(conn, queue, handler, settings=settings, concurrency=concurrency), name,
                f"{queue.name} ({concurrency} at a time)" if concurrency > 1 else queue.name, settings)
 
 
-__all__ = ["Retry", "Reject", "connect", "Publisher", "Worker", "Delivery", "run_worker", "serve"]
+__all__ = ["Retry", "Reject", "Worker", "Delivery", "run_worker", "serve"]

@@ -12,6 +12,8 @@ behind the head of the queue).
 """
 from __future__ import annotations
 
+import functools
+
 from kombu import Exchange, Queue
 
 from shared import contracts
@@ -23,30 +25,58 @@ RPC = Exchange("likely.rpc", type="direct", durable=True)
 DLX = Exchange("likely.dlx", type="direct", durable=True)
 
 
-def _work_queue(name: str, exchange: Exchange, routing_key: str) -> Queue:
+def _work_queue(name: str, exchange: Exchange, routing_key: str, delivery_limit: int) -> Queue:
     return Queue(
         name, exchange, routing_key=routing_key, durable=True,
         queue_arguments={
             "x-queue-type": "quorum",
-            "x-delivery-limit": load().delivery_limit,
+            "x-delivery-limit": delivery_limit,
             "x-dead-letter-exchange": DLX.name,
             "x-dead-letter-routing-key": name,
         },
     )
 
 
-INGESTOR_TRAIN = _work_queue("ingestor.train", COMMANDS, "train")
-BUILDER_BUILD = _work_queue("builder.build", COMMANDS, "build")
-LABELER_POSTS = _work_queue("labeler.posts", POSTS, "post")
-INFERER_REQUESTS = _work_queue("inferer.requests", RPC, "infer")
-
-WORK_QUEUES = (INGESTOR_TRAIN, BUILDER_BUILD, LABELER_POSTS, INFERER_REQUESTS)
-DEAD_QUEUES = tuple(
-    Queue(f"{q.name}.dead", DLX, routing_key=q.name, durable=True, queue_arguments={"x-queue-type": "quorum"})
-    for q in WORK_QUEUES
+# The work queues: (attribute, queue name, exchange, routing key).
+_WORK = (
+    ("INGESTOR_TRAIN", "ingestor.train", COMMANDS, "train"),
+    ("BUILDER_BUILD", "builder.build", COMMANDS, "build"),
+    ("LABELER_POSTS", "labeler.posts", POSTS, "post"),
+    ("INFERER_REQUESTS", "inferer.requests", RPC, "infer"),
 )
 # Replies to a caller who waits seconds are never retried later; the other work queues are.
-RETRIED_QUEUES = (INGESTOR_TRAIN, BUILDER_BUILD, LABELER_POSTS)
+_RETRIED = ("ingestor.train", "builder.build", "labeler.posts")
+
+
+@functools.lru_cache(maxsize=None)
+def queues(delivery_limit: int) -> dict[str, Queue | tuple[Queue, ...]]:
+    """Every queue by attribute name (INGESTOR_TRAIN, …, WORK_QUEUES, DEAD_QUEUES, RETRIED_QUEUES),
+    the work queues with this delivery limit (the same objects for the same limit)."""
+    work = {attr: _work_queue(name, exchange, key, delivery_limit) for attr, name, exchange, key in _WORK}
+    work_queues = tuple(work.values())
+    dead = tuple(
+        Queue(f"{q.name}.dead", DLX, routing_key=q.name, durable=True, queue_arguments={"x-queue-type": "quorum"})
+        for q in work_queues
+    )
+    return {**work, "WORK_QUEUES": work_queues, "DEAD_QUEUES": dead,
+            "RETRIED_QUEUES": tuple(q for q in work_queues if q.name in _RETRIED)}
+
+
+def __getattr__(name: str):
+    """INGESTOR_TRAIN, BUILDER_BUILD, LABELER_POSTS, INFERER_REQUESTS, WORK_QUEUES, DEAD_QUEUES,
+    RETRIED_QUEUES: read when first named, with LIKELY_DELIVERY_LIMIT as the settings have it then
+    (settings are never read at import)."""
+    if name in _QUEUE_NAMES:
+        return current()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_QUEUE_NAMES = frozenset(attr for attr, *_ in _WORK) | {"WORK_QUEUES", "DEAD_QUEUES", "RETRIED_QUEUES"}
+
+
+def current() -> dict[str, Queue | tuple[Queue, ...]]:
+    """`queues` with the delivery limit the settings have now."""
+    return queues(load().delivery_limit)
 
 
 def retry_queue(queue: Queue, delay: float) -> Queue:
@@ -64,9 +94,10 @@ def retry_queue(queue: Queue, delay: float) -> Queue:
 
 def retry_queues(queue: Queue, delays: tuple[float, ...] | None = None) -> tuple[Queue, ...]:
     """The retry queues of `queue`, one per delay (LIKELY_RETRY_DELAYS unless given)."""
-    if queue.name not in {q.name for q in RETRIED_QUEUES}:
+    if queue.name not in _RETRIED:
         return ()
     return tuple(retry_queue(queue, delay) for delay in (delays if delays is not None else load().retry_schedule))
+
 
 # Where each message type is published: (exchange, routing key).
 ROUTES: dict[str, tuple[Exchange, str]] = {
@@ -82,9 +113,11 @@ def declare_all(channel) -> None:
     """Idempotently declare every exchange and queue (each service does this at start)."""
     for exchange in (COMMANDS, POSTS, RPC, DLX):
         exchange(channel).declare()
-    for queue in WORK_QUEUES + DEAD_QUEUES + tuple(r for q in WORK_QUEUES for r in retry_queues(q)):
+    named = current()
+    work, dead = named["WORK_QUEUES"], named["DEAD_QUEUES"]
+    for queue in work + dead + tuple(r for q in work for r in retry_queues(q)):
         queue(channel).declare()
 
 
 def dead_queue_of(queue: Queue) -> Queue:
-    return next(d for d in DEAD_QUEUES if d.name == f"{queue.name}.dead")
+    return next(d for d in current()["DEAD_QUEUES"] if d.name == f"{queue.name}.dead")

@@ -14,7 +14,8 @@ import uuid
 
 from kombu import Connection, Consumer, Producer, Queue
 
-from shared import contracts, logs, topology
+from shared import contracts, logs
+from shared.broker import topology
 
 log = logging.getLogger(__name__)
 REPLY_TO = "amq.rabbitmq.reply-to"
@@ -36,14 +37,14 @@ class RpcClient:
     def from_settings(cls, settings) -> "RpcClient":
         """Requests go unconfirmed: a lost one just times out (503, try again), and a confirm
         would cost a broker round trip on every call."""
-        from shared.messaging import connect
+        from shared.broker.publisher import connect
 
         return cls(connect(settings, heartbeat=False, confirm=False, connect_timeout=1))
 
     def _ensure(self) -> None:
         if self._channel is not None and self.connection.connected:
             return
-        from shared.messaging import EDGE_RETRY_POLICY
+        from shared.broker.publisher import EDGE_RETRY_POLICY
 
         self.connection.ensure_connection(**EDGE_RETRY_POLICY)  # a caller waits: fail within ~2 s
         self._channel = self.connection.channel()
