@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
-    from shared.labeling import get_labeler  # noqa: E402
+    from shared.labeling import get_labeler
 
     labeler = get_labeler(backend="offline")
     load_s = time.perf_counter() - t0
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
 
     for i in range(min(args.n, 40)):
         img = cpu("decode", lambda d: labeler.intake(d).image, images[i % len(images)])
-        cpu("classifier", lambda: labeler.probabilities(labeler.model_input(img)[None]))
+        cpu("classifier", lambda im: labeler.probabilities(labeler.model_input(im)[None]), img)
         cpu("objects", labeler._objects.detect, img)
         square = letterbox(img)
         cpu("faces", labeler._faces.detect, square)

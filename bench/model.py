@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from shared.model import DEFAULT_KIND, KINDS, TrainingPost, build_model, predict  # noqa: E402
-from shared.model.data import encode  # noqa: E402
-from shared.model.models import FITTERS  # noqa: E402
+from shared.model import DEFAULT_KIND, KINDS, TrainingPost, build_model, predict
+from shared.model.data import encode
+from shared.model.models import FITTERS
 
 VOCAB = 2000
 MEDIA = ("IMAGE", "IMAGE", "CAROUSEL_ALBUM", "VIDEO")  # every format, a caption with hashtags on each post
@@ -44,7 +44,7 @@ def make_posts(n: int, seed: int = 0) -> list[TrainingPost]:
         conf = rng.uniform(50, 100, size=idx.size).round(2)
         tags = " ".join(f"#tag{j}" for j in rng.choice(VOCAB, size=int(rng.integers(0, 12)), p=pop))
         posts.append(TrainingPost(f"m{i}", t0 + timedelta(hours=3 * i), int(likes[i]), int(likes[i] // 20),
-                                  tuple(zip([vocab[j] for j in idx], conf.tolist())), "FEED",
+                                  tuple(zip([vocab[j] for j in idx], conf.tolist(), strict=True)), "FEED",
                                   MEDIA[i % len(MEDIA)], f"A caption of post {i} with @friend {tags}"))
     return posts
 
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
         fits = {}
         for kind in KINDS:
             # from TrainingPost objects, as the builder sees them
-            s, _ = timed(lambda: FITTERS[kind](encode(posts)))
+            s, _ = timed(lambda k, ps: FITTERS[k](encode(ps)), kind, posts)
             fits[kind] = round(s, 3)
         result["fit_seconds"][str(n)] = fits
         b, doc = timed(build_model, posts)

@@ -83,15 +83,15 @@ def sources_digest() -> dict[str, str]:
 def variation(img: Image.Image, rng: np.random.Generator, size: tuple[int, int],
               force_bw: bool = False) -> tuple[Image.Image, dict]:
     """A random crop (same aspect as size), flip, exposure / contrast / colour change, resized."""
-    W, H = img.size
+    iw, ih = img.size
     tw, th = size
     ar = tw / th
-    cw = min(W, H * ar)
+    cw = min(iw, ih * ar)
     scale = float(rng.uniform(0.62, 1.0))
     cw *= scale
     ch = cw / ar
-    x0 = float(rng.uniform(0, W - cw)) if W > cw else 0.0
-    y0 = float(rng.uniform(0, H - ch)) if H > ch else 0.0
+    x0 = float(rng.uniform(0, iw - cw)) if iw > cw else 0.0
+    y0 = float(rng.uniform(0, ih - ch)) if ih > ch else 0.0
     out = img.crop((round(x0), round(y0), round(x0 + cw), round(y0 + ch)))
     flip = bool(rng.random() < 0.5)
     if flip:

@@ -59,7 +59,7 @@ def labels_for(data: bytes) -> list[Label]:
     """LABELS_PER_IMAGE distinct labels of VOCABULARY, confidences 50–99, all from the image's hash."""
     digest = hashlib.sha256(data).digest()
     names: list[str] = []
-    for i, byte in enumerate(digest):
+    for byte in digest:
         name = VOCABULARY[byte % len(VOCABULARY)]
         if name not in names:
             names.append(name)

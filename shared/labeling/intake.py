@@ -105,7 +105,7 @@ def load_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | N
         raise ImageRejected("not_an_image", "the file is not an image Pillow can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ImageRejected("decompression_bomb", f"the image declares too many pixels ({e})") from None
-    except Exception as e:  # a header Pillow chokes on
+    except Exception as e:  # noqa: BLE001 - a header Pillow chokes on
         raise ImageRejected("corrupt_image", f"the image header cannot be read: {e}") from None
     fmt = img.format or ""
     if fmt not in EXTENSIONS:
@@ -122,7 +122,7 @@ def load_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | N
     orientation = 1
     try:
         orientation = int(img.getexif().get(0x0112, 1) or 1)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an EXIF block Pillow cannot read: the image as stored
         pass
     try:
         if draft and fmt in ("JPEG", "MPO"):

@@ -197,7 +197,7 @@ class OfflineLabeler:
         for i, data in enumerate(images):
             try:
                 img = self.intake(data).image
-            except Exception as e:  # ImageRejected
+            except Exception as e:  # noqa: BLE001 - ImageRejected, or any decode failure: this image's answer
                 out[i] = e
                 continue
             inputs.append(self.model_input(img))
@@ -221,7 +221,7 @@ def merge(*groups: list[Label]) -> list[Label]:
                 best[label.name] = Label(
                     label.name, round(label.confidence, 3), label.parents or (old.parents if old else ())
                 )
-    for label in sorted(best.values(), key=lambda l: -l.confidence):
+    for label in sorted(best.values(), key=lambda lab: -lab.confidence):
         for p in label.parents:
             old = best.get(p)
             if old is None or old.confidence < label.confidence:

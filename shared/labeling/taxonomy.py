@@ -33,7 +33,7 @@ DROP = {
     "measure", "electrical_device", "electro-acoustic_transducer", "transducer", "duplicator",
     "breathing_device", "acoustic_device", "optical_device", "source_of_illumination", "winder",
     "turner", "runner", "rack", "filter", "trap", "sheet", "slot_machine", "globule", "press",
-    "plaything", "game", "kit", "ride", "screen", "blind", "shade", "top", "light", "pin",
+    "plaything", "game", "kit", "ride", "screen", "blind", "shade", "light", "pin",
     "dish", "fare", "flavorer", "ingredient", "produce", "edible_fruit", "reproductive_structure",
     "plant_organ", "plant_part", "vascular_plant", "spermatophyte", "angiosperm", "oilseed",
     "fodder", "feed", "kernel", "natural_elevation", "natural_depression", "geological_formation",

@@ -49,7 +49,7 @@ class LabelResult:
     def to_json(self) -> dict:
         """Everything, aliases included (what the cache stores)."""
         return {"labeler": self.labeler,
-                "labels": [{**l.to_dict(), "aliases": list(l.aliases)} for l in self.labels]}
+                "labels": [{**lab.to_dict(), "aliases": list(lab.aliases)} for lab in self.labels]}
 
     @classmethod
     def from_json(cls, data: dict) -> "LabelResult":
@@ -70,6 +70,6 @@ class Labeler(Protocol):
 
 def finish(labels: list[Label], min_confidence: float, max_labels: int) -> tuple[Label, ...]:
     """Keep labels at or above min_confidence, highest first (ties by name), at most max_labels."""
-    kept = [l for l in labels if l.confidence >= min_confidence]
-    kept.sort(key=lambda l: (-l.confidence, -len(l.parents), l.name))  # ties: most specific first
+    kept = [lab for lab in labels if lab.confidence >= min_confidence]
+    kept.sort(key=lambda lab: (-lab.confidence, -len(lab.parents), lab.name))  # ties: most specific first
     return tuple(kept[:max_labels])

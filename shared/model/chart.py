@@ -73,7 +73,8 @@ def chart_data(enc: Encoded, level: list[tuple[float, float]], held_out, backtes
     first = max(0, enc.n - MAX_POINTS)
     ho = holdout(enc, held_out, backtest)
     return {
-        "posts": [{"t": _iso(float(t)), "likes": int(v)} for t, v in zip(enc.t[first:], enc.likes[first:])],
+        "posts": [{"t": _iso(float(t)), "likes": int(v)}
+                  for t, v in zip(enc.t[first:], enc.likes[first:], strict=True)],
         "level": [{"t": _iso(t), "likes": round(v, 1)} for t, v in level],
         "holdout": ho,
         "summary": summary(enc, level, ho),

@@ -108,7 +108,8 @@ class Encoded:
 
     def labels_of(self, i: int) -> list[tuple[str, float]]:
         a, b = int(self.offsets[i]), int(self.offsets[i + 1])
-        return [(self.vocab[j], float(c) * 100.0) for j, c in zip(self.lab[a:b].tolist(), self.conf[a:b].tolist())]
+        return [(self.vocab[j], float(c) * 100.0)
+                for j, c in zip(self.lab[a:b].tolist(), self.conf[a:b].tolist(), strict=True)]
 
 
 def usable(posts) -> list[TrainingPost]:

@@ -187,14 +187,14 @@ def fit_target(enc: Encoded, values: np.ndarray) -> dict | None:
     part = {
         "level": level, "posts": total, "window_posts": int(rows.size), "label_penalty_scale": label_penalty,
         "effects": [{"label": name, "effect": float(b), "count": int(c)}
-                    for name, b, c in zip(design.labels, beta[:nl].tolist(), counts.tolist())],
+                    for name, b, c in zip(design.labels, beta[:nl].tolist(), counts.tolist(), strict=True)],
         "gap_effect": float(beta[nl]), "typical_gap_hours": typical,
-        "type_effects": {p: float(b) for p, b in zip(design.types, beta[at:at + nt].tolist())},
-        "media_effects": {m: float(b) for m, b in zip(design.media, beta[at + nt:at + nt + nm].tolist())},
+        "type_effects": {p: float(b) for p, b in zip(design.types, beta[at:at + nt].tolist(), strict=True)},
+        "media_effects": {m: float(b) for m, b in zip(design.media, beta[at + nt:at + nt + nm].tolist(), strict=True)},
         "format_posts": formats,
         "hour_effect": [float(b) for b in beta[at + nt + nm:at + nt + nm + 2]],
-        "caption_effect": dict(zip(CAPTION, (float(b) for b in beta[at + nt + nm + 2:]))),
-        "caption_typical": dict(zip(CAPTION, design.caption_typical)),
+        "caption_effect": dict(zip(CAPTION, (float(b) for b in beta[at + nt + nm + 2:]), strict=True)),
+        "caption_typical": dict(zip(CAPTION, design.caption_typical, strict=True)),
         "hashtags_typical": typical_tags,
         "last_post_days": float(enc.t[rows[-1]]),
     }
@@ -204,7 +204,7 @@ def fit_target(enc: Encoded, values: np.ndarray) -> dict | None:
 def _format_counts(enc: Encoded, rows: np.ndarray) -> dict[str, int]:
     """{'IMAGE/FEED': n, ...}: the posts of each known format."""
     out: dict[str, int] = {}
-    for m, p in zip(enc.mtype[rows].tolist(), enc.ptype[rows].tolist()):
+    for m, p in zip(enc.mtype[rows].tolist(), enc.ptype[rows].tolist(), strict=True):
         key = format_key(m, p)
         if key is not None:
             out[key] = out.get(key, 0) + 1

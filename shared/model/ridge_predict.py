@@ -68,7 +68,7 @@ def _batch(part: _Part, enc: Encoded) -> np.ndarray:
     m = j >= 0
     lab = np.bincount(enc.post_of[m], weights=enc.conf[m] * part.eff[j[m]], minlength=enc.n)
     gap = part.gap * gap_feature(gap_hours(enc.t, part.last), part.typical)
-    fmt = np.array([part.format_part(mt, pt) for mt, pt in zip(enc.mtype.tolist(), enc.ptype.tolist())])
+    fmt = np.array([part.format_part(mt, pt) for mt, pt in zip(enc.mtype.tolist(), enc.ptype.tolist(), strict=True)])
     cap = caption_columns(caption_values(enc.mentions, enc.caplen), part.cap_typical) @ part.cap
     return part.level + lab + gap + fmt + cap + hour_features(enc.t) @ part.hour
 

@@ -76,7 +76,7 @@ def test_every_service_runs_on_a_read_only_root_and_stops_on_sigterm(vhost, tmp_
                     waiting.discard(name)
             time.sleep(0.5)
         assert not waiting, f"not ready within 90 s: {sorted(waiting)}"
-        for name, proc in procs.items():
+        for proc in procs.values():
             proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
         for name, proc in procs.items():

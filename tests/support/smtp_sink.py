@@ -21,7 +21,7 @@ class SmtpSink:
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's handler hook
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self._cond:
             self.messages.append(msg)

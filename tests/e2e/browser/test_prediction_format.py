@@ -65,7 +65,7 @@ def test_a_reel_with_a_caption_then_a_photo_without(page, stack, photo):
     assert rows.count() == 3
     names = [re.sub(r" \(.*", "", t) for t in rows.locator("th").all_inner_texts()]
     assert names == ["Photo", "Carousel", "Reel"]
-    for row, f in zip(rows.all(), answer["formats"]):
+    for row, f in zip(rows.all(), answer["formats"], strict=True):
         cells = row.locator("td").all_inner_texts()
         lo, hi = f["likes_range"]
         assert cells[0].split() == [f"{round(f['likes']):,}", f"{round(lo):,}–{round(hi):,}"]
@@ -80,7 +80,7 @@ def test_a_reel_with_a_caption_then_a_photo_without(page, stack, photo):
     assert f"{len(text)} characters, 1 mention." in explained.inner_text()
     chips = explained.locator(".chip")
     assert chips.locator(".chip-name").all_inner_texts() == ["#space", "#bnw", "#nosuchtagatall"]
-    for chip, h in zip(chips.all(), answer["caption"]["hashtags"]):
+    for chip, h in zip(chips.all(), answer["caption"]["hashtags"], strict=True):
         text = chip.inner_text()
         if h["matched"]:
             assert "match" in chip.get_attribute("class") and times(h["likes_factor"]) in text

@@ -48,7 +48,7 @@ def moto_url():
                 break
             except requests.ConnectionError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start")
+                    raise RuntimeError("moto_server did not start") from None
                 time.sleep(0.2)
         yield url
     finally:

@@ -24,7 +24,7 @@ def test_cli_prints_one_json_object_per_image(tmp_path):
     cat = lines[0]
     assert cat["image"] == str(photo_path("cat")) and cat["labeler"].startswith("offline-effnet-nanodet-blazeface@")
     assert {"name", "confidence", "parents"} == set(cat["labels"][0])
-    assert "Cat" in [l["name"] for l in cat["labels"]]
+    assert "Cat" in [lab["name"] for lab in cat["labels"]]
     assert lines[1]["error"]["code"] == "not_an_image"
     assert lines[2]["error"]["code"] == "truncated_image"
 

@@ -24,7 +24,7 @@ def results(offline_labeler):
 
 
 def names(result: LabelResult) -> set[str]:
-    return {l.name for l in result.labels}
+    return {lab.name for lab in result.labels}
 
 
 def test_labeler_id_names_model_and_version(offline_labeler, results):
@@ -88,26 +88,26 @@ def test_more_photos(results):
 
 def test_labels_follow_the_threshold_and_the_rekognition_shape(results):
     for r in results.values():
-        confs = [l.confidence for l in r.labels]
+        confs = [lab.confidence for lab in r.labels]
         assert confs == sorted(confs, reverse=True)
         assert len(r.labels) <= 100
-        for l in r.labels:
-            assert isinstance(l, Label) and 50 <= l.confidence <= 100
-            assert not re.search(r"n\d{8}", l.name), l.name
-            assert l.name[:1].isupper() and "_" not in l.name
-            assert l.name not in ABSTRACT and not set(l.parents) & ABSTRACT
-            for p in l.parents:  # every parent is itself a label, at least as confident
+        for lab in r.labels:
+            assert isinstance(lab, Label) and 50 <= lab.confidence <= 100
+            assert not re.search(r"n\d{8}", lab.name), lab.name
+            assert lab.name[:1].isupper() and "_" not in lab.name
+            assert lab.name not in ABSTRACT and not set(lab.parents) & ABSTRACT
+            for p in lab.parents:  # every parent is itself a label, at least as confident
                 parent = r.get(p)
-                assert parent is not None and parent.confidence >= l.confidence - 1e-6, (l, p)
-        assert r.to_dicts() == [{"name": l.name, "confidence": l.confidence, "parents": list(l.parents)}
-                                for l in r.labels]
+                assert parent is not None and parent.confidence >= lab.confidence - 1e-6, (lab, p)
+        assert r.to_dicts() == [{"name": lab.name, "confidence": lab.confidence, "parents": list(lab.parents)}
+                                for lab in r.labels]
 
 
 def test_min_confidence_and_max_labels_are_applied():
     low = OfflineLabeler(min_confidence=10, max_labels=3)
     r = low.label(photo("hopper"))
     assert len(r.labels) == 3
-    assert all(l.confidence >= 10 for l in r.labels)
+    assert all(lab.confidence >= 10 for lab in r.labels)
 
 
 def test_errors_name_the_problem(offline_labeler):
@@ -125,7 +125,7 @@ def test_batch_gives_the_same_labels_as_one_by_one(offline_labeler, results):
     assert isinstance(out[1], ImageRejected)
     for got, name in ((out[0], "cat"), (out[2], "coffee")):
         assert names(got) == names(results[name])
-        for a, b in zip(got.labels, results[name].labels):
+        for a, b in zip(got.labels, results[name].labels, strict=True):
             assert a.name == b.name and abs(a.confidence - b.confidence) < 0.5
 
 
@@ -137,7 +137,7 @@ def test_threads_share_one_labeler(offline_labeler, results):
         try:
             for _ in range(3):
                 got[n] = names(offline_labeler.label(data[n]))
-        except Exception as e:  # pragma: no cover
+        except Exception as e:  # pragma: no cover  # noqa: BLE001 - a thread's failure, raised by the main thread
             errors.append(e)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in data]

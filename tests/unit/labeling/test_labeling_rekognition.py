@@ -47,7 +47,7 @@ def test_detect_labels_request_and_mapping(client):
     cat = result.get("Cat")
     assert cat.confidence == 98.7 and cat.parents == ("Mammal", "Animal", "Pet") and cat.aliases == ("Kitten",)
     assert result.get("Abyssinian").parents == ("Cat", "Mammal", "Animal", "Pet")
-    assert [l.name for l in result.labels][-1] == "Abyssinian"
+    assert [lab.name for lab in result.labels][-1] == "Abyssinian"
     assert result.to_dicts()[0].keys() == {"name", "confidence", "parents"}
 
 
@@ -60,7 +60,7 @@ def test_settings_give_max_labels_and_min_confidence(client, monkeypatch):
         stub.add_response("detect_labels", RESPONSE,
                           {"Image": {"Bytes": data}, "MaxLabels": 2, "MinConfidence": 70.0})
         result = labeler.label(data)
-    assert len(result.labels) == 2 and all(l.confidence >= 70 for l in result.labels)
+    assert len(result.labels) == 2 and all(lab.confidence >= 70 for lab in result.labels)
 
 
 def test_missing_version_and_fields(client):

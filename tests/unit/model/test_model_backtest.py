@@ -39,7 +39,7 @@ def test_spearman_ties_and_constants():
     # ties: ranks (1, 2.5, 2.5, 4) vs (1, 2, 3, 4): Pearson of the ranks
     r = spearman([1, 2, 2, 3], [1, 2, 3, 4])
     a, b = [-1.5, 0, 0, 1.5], [-1.5, -0.5, 0.5, 1.5]
-    expect = sum(x * y for x, y in zip(a, b)) / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+    expect = sum(x * y for x, y in zip(a, b, strict=True)) / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
     assert r == pytest.approx(expect)
 
 

@@ -8,8 +8,8 @@ import pytest
 pytest.importorskip("skimage")
 pytest.importorskip("sklearn")
 
-from sandbox.instagram.accounts import load_account, parse_timestamp, post_files  # noqa: E402
-from sandbox.instagram.make_demo import SOURCES, make_demo  # noqa: E402
+from sandbox.instagram.accounts import load_account, parse_timestamp, post_files
+from sandbox.instagram.make_demo import SOURCES, make_demo
 
 
 @pytest.fixture(scope="module")
