@@ -39,7 +39,10 @@ class ModelCache:
         if entry and entry[0] == head["version"]:
             model = entry[2]
         else:
-            model = Model(self.db.models.find_one({"_id": head["_id"]}))
+            doc = self.db.models.find_one({"_id": head["_id"]})
+            if doc is None:  # deleted since the line above
+                return None
+            model = Model(doc)
         with self._lock:
             self._entries[user_id] = (head["version"], now, model)
             self._entries.move_to_end(user_id)
@@ -96,7 +99,7 @@ def handle_infer(msg: InferRequest, delivery: Delivery, *, store, labeler, model
         return None
     try:
         answer = infer(msg, store=store, labeler=labeler, models=models)
-    except Exception as exc:  # noqa: BLE001 - the caller always gets an answer, never a silent timeout
+    except Exception as exc:  # the caller always gets an answer, never a silent timeout
         log.exception("inference of %s failed", msg.message_id)
         answer = error("inference_failed", f"The prediction failed on our side ({exc.__class__.__name__}); try again.")
     if delivery.reply_to:

@@ -43,7 +43,7 @@ def letterbox(img: Image.Image) -> Square:
     sq = Image.new("RGB", (big, big))
     dx, dy = (big - w) // 2, (big - h) // 2
     sq.paste(img, (dx, dy))
-    x = np.asarray(sq.resize((SIDE, SIDE), Image.BILINEAR, reducing_gap=2.0), dtype=np.float32) / 127.5 - 1.0
+    x = np.asarray(sq.resize((SIDE, SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0), dtype=np.float32) / 127.5 - 1.0
     return Square(x[None], sq, (float(big), float(dx), float(dy)), (w, h))
 
 

@@ -58,6 +58,6 @@ class FaceDetector:
         x0, y0, x1, y1 = box
         mx, my = (x1 - x0) * FACE_MARGIN, (y1 - y0) * FACE_MARGIN
         crop = sq.crop((x0 - mx, y0 - my, x1 + mx, y1 + my)).convert("L")
-        g = np.asarray(crop.resize((EXPRESSION_INPUT, EXPRESSION_INPUT), Image.BILINEAR), dtype=np.float32)
+        g = np.asarray(crop.resize((EXPRESSION_INPUT, EXPRESSION_INPUT), Image.Resampling.BILINEAR), dtype=np.float32)
         p = self._expr.run(None, {self._expr_in: ((g / 255.0 - 0.5) * 2.0)[None, ..., None]})[0][0]
         return float(p[EXPRESSIONS.index("happy")])

@@ -100,7 +100,7 @@ def load_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | N
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise ImageRejected("not_an_image", "the file is not an image Pillow can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:

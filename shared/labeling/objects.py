@@ -51,7 +51,7 @@ class ObjectDetector:
 
     @staticmethod
     def model_input(img: Image.Image) -> np.ndarray:
-        rgb = np.asarray(img.resize((INPUT, INPUT), Image.BILINEAR, reducing_gap=2.0), dtype=np.float32)
+        rgb = np.asarray(img.resize((INPUT, INPUT), Image.Resampling.BILINEAR, reducing_gap=2.0), dtype=np.float32)
         return ((rgb[..., ::-1] - MEAN_BGR) / STD_BGR).transpose(2, 0, 1)[None]
 
     def detect(self, img: Image.Image) -> list[Detection]:

@@ -146,7 +146,7 @@ class OfflineLabeler:
         w, h = img.size
         side = min(w, h) * CROP_FRACTION
         left, top = (w - side) / 2, (h - side) / 2
-        crop = img.resize((INPUT_SIZE, INPUT_SIZE), Image.BILINEAR, box=(left, top, left + side, top + side),
+        crop = img.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR, box=(left, top, left + side, top + side),
                           reducing_gap=2.0)
         return np.asarray(crop, dtype=np.uint8)
 
@@ -172,7 +172,7 @@ class OfflineLabeler:
 
     def _detect(self, img: Image.Image):
         """Start the detectors on the pool; returns a function that waits for them."""
-        jobs = [self._pool.submit(self._objects.detect, img), self._pool.submit(self._text.detect, img)]
+        jobs: list = [self._pool.submit(self._objects.detect, img), self._pool.submit(self._text.detect, img)]
         square = letterbox(img)  # faces and hands share it
         jobs += [self._pool.submit(self._faces.detect, square), self._pool.submit(self._hands.detect, square)]
         return lambda: [j.result() for j in jobs]

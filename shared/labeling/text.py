@@ -34,7 +34,7 @@ class TextDetector:
         w, h = img.size
         s = LONG_SIDE / max(w, h)
         size = (max(32, round(w * s / 32) * 32), max(32, round(h * s / 32) * 32))
-        rgb = np.asarray(img.resize(size, Image.BILINEAR, reducing_gap=2.0), dtype=np.float32)
+        rgb = np.asarray(img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0), dtype=np.float32)
         return ((rgb / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
 
     def detect(self, img: Image.Image) -> TextFound:

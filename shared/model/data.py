@@ -69,10 +69,10 @@ class Encoded:
     conf: np.ndarray
     post_of: np.ndarray
     offsets: np.ndarray
-    ptype: np.ndarray = None  # object array: each post's product type (str) or None
-    mtype: np.ndarray = None  # object array: each post's media type (str) or None
-    mentions: np.ndarray = None  # the caption's mentions; nan where the caption is unknown
-    caplen: np.ndarray = None  # the caption's length in characters; nan where unknown
+    ptype: np.ndarray = None  # type: ignore[assignment]  # set by __post_init__; object array: each post's product type (str) or None
+    mtype: np.ndarray = None  # type: ignore[assignment]  # set by __post_init__; object array: each post's media type (str) or None
+    mentions: np.ndarray = None  # type: ignore[assignment]  # set by __post_init__; the caption's mentions; nan where the caption is unknown
+    caplen: np.ndarray = None  # type: ignore[assignment]  # set by __post_init__; the caption's length in characters; nan where unknown
 
     def __post_init__(self):
         n = self.t.shape[0]

@@ -59,7 +59,7 @@ class LabelMeanPredictor:
         fallback = not ml
         likes = sum(ml) / len(ml) if ml else self.mean_likes
         if mc:
-            comments = sum(mc) / len(mc)
+            comments: float | None = sum(mc) / len(mc)
         else:
             comments = None if self.mean_comments is None else float(self.mean_comments)
         return {"kind": self.kind, "likes": float(likes), "comments": comments,

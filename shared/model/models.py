@@ -28,7 +28,7 @@ FITTERS = {
     "recent_median": fit_recent_median,
     "trend": fit_trend,
 }
-PREDICTORS = {
+PREDICTORS: dict = {  # kind -> its predictor class (each takes the model document)
     "ridge": RidgePredictor,
     "label_mean": LabelMeanPredictor,
     "user_mean": ConstantPredictor,

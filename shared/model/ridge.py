@@ -72,6 +72,7 @@ def _conformal_spread(enc: Encoded, values: np.ndarray) -> list[float]:
         if np.count_nonzero(~np.isnan(tv)) < MIN_ORIGIN_POSTS:
             continue
         part = fit_target(train, tv)
+        assert part is not None  # enough posts: checked above
         test = enc.tail(cut).subset(min(horizon, n - cut))
         actual = values[cut:cut + test.n]
         pred = _batch(_Part(part), test)
@@ -87,7 +88,7 @@ def _conformal_spread(enc: Encoded, values: np.ndarray) -> list[float]:
 
 @single_threaded
 def fit_ridge(enc: Encoded) -> dict:
-    doc = {"kind": KIND, "half_lives": [h for h in HALF_LIVES],
+    doc: dict = {"kind": KIND, "half_lives": [h for h in HALF_LIVES],
            "penalties": {"label": LABEL_PENALTY, "hashtag": HASHTAG_PENALTY, "gap": GAP_PENALTY,
                          "format": FORMAT_PENALTY}}
     for target, values in (("likes", enc.likes), ("comments", enc.comments)):

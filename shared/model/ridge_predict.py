@@ -120,6 +120,7 @@ class RidgePredictor:
         media_type = media_type or "IMAGE"
         product_type = product_type or BASE_PRODUCT
         lp, cp = self.parts["likes"], self.parts["comments"]
+        assert lp is not None  # a model has a likes part
         matched = [lp.index.get(name) is not None for name, _ in labels]
         lk = self._one(lp, labels, when_days, media_type, product_type, caption)
         cm = self._one(cp, labels, when_days, media_type, product_type, caption) if cp is not None else None
@@ -145,7 +146,9 @@ class RidgePredictor:
                 "formats": formats}
 
     def predict_batch(self, enc: Encoded):
-        pl = np.maximum(np.expm1(_batch(self.parts["likes"], enc)), 0.0)
+        lp = self.parts["likes"]
+        assert lp is not None  # a model has a likes part
+        pl = np.maximum(np.expm1(_batch(lp, enc)), 0.0)
         cp = self.parts["comments"]
         pc = np.maximum(np.expm1(_batch(cp, enc)), 0.0) if cp is not None else np.full(enc.n, np.nan)
         return pl, pc

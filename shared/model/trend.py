@@ -185,7 +185,7 @@ def _restrict(enc: Encoded, mask: np.ndarray):
 def fit_trend(enc: Encoded) -> dict:
     V = len(enc.vocab)
     hour, dow = hour_dow(enc.t)
-    doc = {"kind": "trend"}
+    doc: dict = {"kind": "trend"}
     for target, values in (("likes", enc.likes), ("comments", enc.comments)):
         mask = ~np.isnan(values)
         if not mask.any():
@@ -252,6 +252,7 @@ class TrendPredictor:
 
     def predict(self, labels, when_days=None, time_known=True) -> dict:
         lp = self.parts["likes"]
+        assert lp is not None  # a model has a likes part
         when = lp.t_ref if when_days is None else when_days
         matched = [lp.index.get(name) is not None for name, _ in labels]
         likes, lrange, l_lab, l_fac, _ = self._one(lp, labels, when, time_known, self.spread["likes"])
@@ -277,14 +278,16 @@ class TrendPredictor:
         j = vmap[enc.lab] if enc.lab.size else enc.lab
         m = j >= 0
         wsum = np.bincount(enc.post_of, weights=enc.conf, minlength=n)
-        lp = np.bincount(enc.post_of[m], weights=enc.conf[m] * part.eff[j[m]], minlength=n)
+        lp: np.ndarray = np.bincount(enc.post_of[m], weights=enc.conf[m] * part.eff[j[m]], minlength=n)
         lp = lp / np.where(wsum > 0, wsum, 1.0)
         h, w = hour_dow(enc.t)
         y = base + lp + part.hour[h] + part.dow[w]
         return np.maximum(np.expm1(y), 0.0)
 
     def predict_batch(self, enc: Encoded):
-        pl = self._batch(self.parts["likes"], enc)
+        lp = self.parts["likes"]
+        assert lp is not None  # a model has a likes part
+        pl = self._batch(lp, enc)
         cp = self.parts["comments"]
         pc = self._batch(cp, enc) if cp is not None else np.full(enc.n, np.nan)
         return pl, pc

@@ -113,7 +113,7 @@ def account(idx: int, rng) -> list[dict]:
         lam = base * audience[i] * content * hour_mult * viral * math.exp(rng.normal(0, noise))
         likes = int(rng.negative_binomial(disp, disp / (disp + lam)))
         cl = lam * comment_rate * math.exp(rng.normal(0, 0.4))
-        comments = int(rng.negative_binomial(2.0, 2.0 / (2.0 + cl)))
+        comments: int | None = int(rng.negative_binomial(2.0, 2.0 / (2.0 + cl)))
         if comments_mode == "none" or (comments_mode == "some" and rng.random() < 0.3):
             comments = None
         labels: dict[str, float] = {}
