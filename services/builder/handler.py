@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Callable
 
 from pymongo.database import Database
@@ -15,6 +16,14 @@ from shared.progress import Progress
 from shared.run_state import RunState
 
 log = logging.getLogger(__name__)
+
+
+class BuildOutcome(StrEnum):
+    """What handle_build did (a str: logged and compared as its value)."""
+
+    BUILT = "built"
+    SKIPPED = "skipped"  # built already, another builder's, or the run is not building
+    NOT_ENOUGH_POSTS = "not_enough_posts"
 
 
 def labelled_posts(db: Database, user_id: str) -> list[dict]:
@@ -47,7 +56,7 @@ def likes_hidden(db: Database, user_id: str, run: dict | None) -> int:
 
 
 def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progress: Progress,
-                 fit: Callable[[list[TrainingPost]], dict] = build_model) -> str:
+                 fit: Callable[[list[TrainingPost]], dict] = build_model) -> BuildOutcome:
     """Returns what happened: 'built', 'skipped' (already built / run not live) or 'not_enough_posts'."""
     run = None
     if msg.run_id:
@@ -58,10 +67,10 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
             # done already (a replay), cancelled (no build), or still running: a build request that
             # came early (replayed, out of order) must not build on part of the posts; the post
             # that completes the run moves it to building and asks again.
-            return "skipped"
+            return BuildOutcome.SKIPPED
     source = msg.run_id or msg.message_id
     if db.models.find_one({"source": source}, {"_id": 1}):
-        outcome = "skipped"
+        outcome = BuildOutcome.SKIPPED
     else:
         stored = labelled_posts(db, msg.user_id)
         try:
@@ -69,21 +78,21 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
         except NotEnoughPosts as exc:
             if run:
                 runs.finish(db, progress, run, RunState.DONE, reason=str(exc))
-            return "not_enough_posts"
+            return BuildOutcome.NOT_ENOUGH_POSTS
         doc = {**doc, "likes_hidden": likes_hidden(db, msg.user_id, run)}
         # from the posts read (another read of the user's posts costs ~25 ms on the MongoDB-wire server)
         labelers = sorted({p["labeler"] for p in stored if p.get("labeler")})
         outcome = _store(db, msg.user_id, source, doc, labelers=labelers)
     if run:
         finished = runs.finish(db, progress, run, RunState.DONE, expected=(RunState.BUILDING,))
-        if finished is None and outcome == "built":
+        if finished is None and outcome == BuildOutcome.BUILT:
             # Cancelled while we were fitting: a cancelled run leaves no model behind.
             db.models.delete_one({"source": source})
-            return "skipped"
+            return BuildOutcome.SKIPPED
     return outcome
 
 
-def _store(db: Database, user_id: str, source: str, doc: dict, labelers: list[str]) -> str:
+def _store(db: Database, user_id: str, source: str, doc: dict, labelers: list[str]) -> BuildOutcome:
     for _ in range(10):
         latest = db.models.find_one({"user_id": user_id}, {"version": 1}, sort=[("version", -1)])
         version = (latest["version"] if latest else 0) + 1
@@ -93,9 +102,9 @@ def _store(db: Database, user_id: str, source: str, doc: dict, labelers: list[st
             log.info(
                 "user %s: model v%d (%s) from %d posts", user_id, version, doc.get("kind"), doc.get("training_size")
             )
-            return "built"
+            return BuildOutcome.BUILT
         except DuplicateKeyError:
             if db.models.find_one({"source": source}, {"_id": 1}):
-                return "skipped"  # another builder stored this very build
+                return BuildOutcome.SKIPPED  # another builder stored this very build
             # another build of this user took the version number: take the next
     raise RuntimeError("could not allocate a model version")

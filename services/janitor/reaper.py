@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Literal
 
 from pydantic import ValidationError
 from pymongo.database import Database
@@ -19,6 +19,9 @@ from shared.run_state import LIVE_STATES, RunState
 
 log = logging.getLogger(__name__)
 
+# What a sweep did to a stalled run.
+SweepVerdict = Literal["resumed", "failed"]
+
 
 def _ts(value) -> float:
     return value.timestamp() if value is not None else 0.0
@@ -30,13 +33,13 @@ def last_progress(run: dict, touched: float | None) -> float:
 
 
 def sweep(db: Database, progress: Progress, publish: Callable, *, stall: float, now: float | None = None,
-          publish_many: Callable | None = None) -> dict[str, str]:
+          publish_many: Callable | None = None) -> dict[str, SweepVerdict]:
     """One pass over the live runs; returns {run_id: 'resumed' | 'failed'} for those acted on.
     A resumed run's posts go in one confirmed batch through `publish_many` when given. A run that
     cannot be swept now (a store or the broker down) is left for the next sweep, without keeping
     the others waiting; one whose stored posts cannot make messages again is failed."""
     now = time.time() if now is None else now
-    acted = {}
+    acted: dict[str, SweepVerdict] = {}
     for head in db.runs.find({"state": {"$in": list(LIVE_STATES)}}, {"_id": 1}):
         try:
             verdict = _sweep_run(db, progress, publish, head["_id"], stall=stall, now=now, publish_many=publish_many)
@@ -49,7 +52,7 @@ def sweep(db: Database, progress: Progress, publish: Callable, *, stall: float, 
 
 
 def _sweep_run(db: Database, progress: Progress, publish: Callable, run_id: str, *, stall: float, now: float,
-               publish_many: Callable | None) -> str | None:
+               publish_many: Callable | None) -> SweepVerdict | None:
     run = db.runs.find_one({"_id": run_id})
     if run is None or run["state"] not in LIVE_STATES:
         return None
