@@ -38,7 +38,7 @@ from shared.model import DEFAULT_KIND, KINDS  # noqa: E402
 from shared.model.backtest import read_posts, real_data_dir, run  # noqa: E402
 from shared.model.evaldata import generate  # noqa: E402
 from shared.model import ridge_fit  # noqa: E402
-from shared.model.metrics import best_baseline  # noqa: E402
+from shared.model.backtest_metrics import best_baseline  # noqa: E402
 
 DEFAULT_DATA = str(real_data_dir() or ROOT.parent / "shared" / "data" / "real")
 

@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     signup_limit: str = Field("20 per hour", description="Sign-ups per client address before 429")
     oidc_start_limit: str = Field("20 per minute", description="OpenID Connect log-ins started per client address before 429")
     rate_limit_prefix: str = Field("likely-limits", description="Prefix of the rate-limit counters' Redis keys")
-    # mail (the sign-up verification link; shared/mail.py)
+    # mail (the sign-up verification link; services.gateway.accounts.mail)
     smtp_host: str = Field("", description="SMTP server mail is sent through (empty: each message is appended to LIKELY_MAIL_OUTBOX instead, for development)")
     smtp_port: int = Field(25, description="SMTP port")
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS (certificate checked)")

@@ -1,5 +1,6 @@
 """python -m services.ingestor"""
-from shared import broker, instagram_account, service
+from shared import broker, service
+from shared.instagram import account as instagram_account
 from shared.broker import topology
 from shared.instagram import InstagramClient
 from shared.secrets import TokenCipher

@@ -1,7 +1,8 @@
 """python -m services.labeler  (run N of them side by side: they share one queue)"""
 import threading
 
-from shared import broker, download, service, storage, worker_metrics
+from shared import broker, service, storage, worker_metrics
+from services.labeler import download
 from shared.broker import topology
 from shared.labeling import ImageLimits, concurrency, get_labeler
 from shared.labeling.rekognition import CALL_SECONDS as REKOGNITION_CALL_SECONDS

@@ -14,9 +14,9 @@ from typing import Callable
 from pymongo.database import Database
 
 from shared import runs, storage
-from shared.claims import Claim
+from services.labeler.claims import Claim
 from shared.contracts import PostDiscovered
-from shared.download import DownloadFailed
+from services.labeler.download import DownloadFailed
 from shared.labeling import ImageLimits, ImageRejected, load_image
 from shared.broker import Delivery, Reject, Retry
 from shared.progress import Progress

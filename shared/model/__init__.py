@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .data import MIN_CONFIDENCE, Encoded, NotEnoughPosts, TrainingPost, encode, to_days
-from .metrics import BASELINES, MIN_BACKTEST_POSTS, best_baseline, count_range, coverage, scores, split_index
+from .backtest_metrics import BASELINES, MIN_BACKTEST_POSTS, best_baseline, count_range, coverage, scores, split_index
 from .caption import caption_features
 from .chart import chart_data
 from .explain import caption_section, same_for_every_format

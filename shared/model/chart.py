@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .data import Encoded, from_days
-from .metrics import MIN_BACKTEST_POSTS, best_baseline, mae_log, split_index
+from .backtest_metrics import MIN_BACKTEST_POSTS, best_baseline, mae_log, split_index
 
 MAX_POINTS = 300
 

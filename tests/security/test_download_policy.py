@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared.download import DownloadFailed, Policy, fetch
+from services.labeler.download import DownloadFailed, Policy, fetch
 from shared.settings import Settings
 from tests.support.http_images import QuietHandler
 

@@ -18,7 +18,7 @@ from services.gateway.http.openapi import api
 from services.gateway.http.schemas import EMAIL_PATTERN, Error, Me, Session, User
 from services.gateway.accounts import identities, verification
 from services.gateway.http.limits import limiter, login_by_account, login_by_address, signup_by_address
-from shared.mail import normal_address
+from services.gateway.accounts.mail import normal_address
 from shared.runs import now
 
 bp = Blueprint("auth", __name__)

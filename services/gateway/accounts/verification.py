@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from pymongo.database import Database
 
-from shared import mail
+from services.gateway.accounts import mail
 from shared.runs import now
 from shared.settings import Settings
 

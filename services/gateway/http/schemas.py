@@ -18,7 +18,7 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-#: What the API takes as an email address (shared/mail.py normal_address takes a little more). The
+#: What the API takes as an email address (services.gateway.accounts.mail normal_address takes a little more). The
 #: characters Python counts as space beyond JSON Schema's `\s` (ECMA-262) are spelt out.
 _CHAR = r"[^@\s\u001c-\u001f\u0085"
 EMAIL_PATTERN = rf"^{_CHAR}]+@{_CHAR}.]+(\.{_CHAR}.]+)+$"

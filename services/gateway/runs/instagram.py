@@ -11,7 +11,7 @@ from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import Authorize, Error, InstagramStatus
-from shared import instagram_account
+from shared.instagram import account as instagram_account
 from shared.instagram import InstagramError, Throttled, TokenRejected
 from shared.runs import now
 

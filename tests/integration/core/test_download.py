@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from shared.download import DownloadFailed, fetch
+from services.labeler.download import DownloadFailed, fetch
 
 
 class Dripping(BaseHTTPRequestHandler):

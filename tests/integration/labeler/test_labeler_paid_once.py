@@ -145,12 +145,12 @@ def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world
 
 
 def test_a_claim_is_held_by_one_worker_until_released_or_expired(mongo_db):
-    """shared/claims.py on the MongoDB-wire server: one holder at a time; a holder that died
+    """services.labeler.claims on the MongoDB-wire server: one holder at a time; a holder that died
     loses it when it expires; a release by someone else's token (after expiry) changes nothing."""
     from datetime import datetime, timedelta, timezone
     import uuid
 
-    from shared.claims import Claim
+    from services.labeler.claims import Claim
 
     t0, key = datetime(2026, 1, 1, tzinfo=timezone.utc), f"label:test:{uuid.uuid4().hex}"
     now = [t0]
@@ -169,7 +169,7 @@ def test_a_claim_is_held_by_one_worker_until_released_or_expired(mongo_db):
 def test_a_paid_post_claimed_in_mongodb_by_another_worker_waits_whatever_redis_holds(world):
     """The claim is in MongoDB: another worker's claim on the post sends this copy to the retry
     queue without a call, and once it is given up the post is labelled once."""
-    from shared.claims import Claim
+    from services.labeler.claims import Claim
     from shared.broker import Retry
 
     world.start_run([media(1, "red", 100)])

@@ -18,7 +18,7 @@ from services.ingestor.handler import handle_train
 from services.labeler.handler import handle_post
 from shared import runs
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
-from shared.download import DownloadFailed
+from services.labeler.download import DownloadFailed
 from shared.instagram import Media, Throttled, TokenRejected
 from shared.labeling import ImageLimits, Label, LabelResult
 from shared.broker import Delivery, Retry

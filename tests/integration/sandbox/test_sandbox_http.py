@@ -203,7 +203,7 @@ def test_add_post_at_run_time_and_reset(sb, accounts):
 
 
 def test_shared_instagram_client_against_the_sandbox(sb, accounts):
-    """Likely's own client (shared/instagram.py) talks to the sandbox as to Instagram."""
+    """Likely's own client (shared.instagram.client) talks to the sandbox as to Instagram."""
     instagram = pytest.importorskip("shared.instagram")
     from dataclasses import replace
 

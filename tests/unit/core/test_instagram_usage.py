@@ -1,7 +1,7 @@
 """Reading the usage headers, and the pause they ask for (pure logic)."""
 import pytest
 
-from shared.instagram_usage import Usage, parse_usage, pause_for
+from shared.instagram.usage import Usage, parse_usage, pause_for
 
 POLICY = {"slow_above": 80.0, "slow_delay": 2.0, "full_pause": 300.0}
 

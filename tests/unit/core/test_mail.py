@@ -1,4 +1,4 @@
-"""shared/mail.py: the one rule for email addresses, and sending: through a real SMTP server on
+"""services.gateway.accounts.mail: the one rule for email addresses, and sending: through a real SMTP server on
 loopback (aiosmtpd), or to the mbox outbox when no SMTP host is set."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import mailbox
 
 import pytest
 
-from shared import mail
+from services.gateway.accounts import mail
 from shared.settings import Settings
 from tests.support.smtp_sink import SmtpSink
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from shared.instagram_usage import parse_usage, pause_for
+from shared.instagram.usage import parse_usage, pause_for
 from shared.settings import Settings, load
 
 log = logging.getLogger(__name__)

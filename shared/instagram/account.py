@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from pymongo.database import Database
 
-from shared.instagram import InstagramClient, InstagramError, Token
+from shared.instagram.client import InstagramClient, InstagramError, Token
 from shared.runs import now
 from shared.secrets import TokenCipher
 
