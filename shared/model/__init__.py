@@ -182,7 +182,8 @@ class Model:
         p = self.predictor(kind or self.kind)
         media_type = (media_type or BASE_MEDIA).upper()
         product_type = (product_type or BASE_PRODUCT).upper()
-        kept, dropped = [], []
+        kept: list[tuple[str, float]] = []
+        dropped: list[tuple[str, float]] = []
         seen = set()
         for name, conf in labels or ():
             if name in seen:

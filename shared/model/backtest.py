@@ -94,6 +94,7 @@ def backtest_account(posts: list[TrainingPost], kinds=KINDS) -> dict | None:
     if enc.n < MIN_BACKTEST_POSTS:
         return None
     figures, _ = backtest_encoded(enc, tuple(dict.fromkeys(tuple(kinds) + (DEFAULT_KIND,))))
+    assert figures is not None  # enough posts: checked above
     out = {k: figures[k] for k in kinds}
     out["default"] = dict(figures[DEFAULT_KIND], kind=DEFAULT_KIND)
     return out

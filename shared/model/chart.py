@@ -36,7 +36,7 @@ def holdout(enc: Encoded, predicted, backtest: dict | None) -> dict | None:
     points = []
     covered = 0
     for i in range(test.n):
-        p = {"t": _iso(float(test.t[i])), "actual": int(test.likes[i]), "predicted": round(float(pl[i]), 1),
+        p: dict = {"t": _iso(float(test.t[i])), "actual": int(test.likes[i]), "predicted": round(float(pl[i]), 1),
              "low": None if lo is None else round(float(lo[i]), 1),
              "high": None if hi is None else round(float(hi[i]), 1)}
         covered += int(lo is not None and p["low"] <= p["actual"] <= p["high"])
@@ -44,7 +44,7 @@ def holdout(enc: Encoded, predicted, backtest: dict | None) -> dict | None:
     out = {"train_posts": cut, "test_posts": test.n, "covered": covered,
            "mae_log": mae_log(test.likes, pl), "points": points[-MAX_POINTS:], "baseline": None}
     best = best_baseline(backtest) if backtest else None
-    if best:
+    if best and backtest:
         out["baseline"] = {"kind": best, "mae_log": backtest[best]["mae_log"]}
     return out
 
