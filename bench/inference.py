@@ -36,13 +36,13 @@ os.environ.setdefault("LIKELY_IMAGE_DIR", tempfile.mkdtemp(prefix="likely-bench-
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from sandbox.photos import jpeg as photo  # noqa: E402
 from services.cli.client import LikelyClient  # noqa: E402
-from shared import broker, db as dbmod  # noqa: E402
-from shared.contracts import InferRequest  # noqa: E402
+from shared import db as dbmod  # noqa: E402
 from shared.broker.rpc import RpcClient  # noqa: E402
+from shared.contracts import InferRequest  # noqa: E402
 from shared.settings import load  # noqa: E402
 from tests.support import infra  # noqa: E402
-from sandbox.photos import jpeg as photo  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 VHOST = "likely-bench"

@@ -34,11 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.model import DEFAULT_KIND, KINDS  # noqa: E402
+from shared.model import (  # noqa: E402
+    DEFAULT_KIND,
+    KINDS,
+    ridge_fit,
+)
 from shared.model.backtest import read_posts, real_data_dir, run  # noqa: E402
-from shared.model.evaldata import generate  # noqa: E402
-from shared.model import ridge_fit  # noqa: E402
 from shared.model.backtest_metrics import best_baseline  # noqa: E402
+from shared.model.evaldata import generate  # noqa: E402
 
 DEFAULT_DATA = str(real_data_dir() or ROOT.parent / "shared" / "data" / "real")
 

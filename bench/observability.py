@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from shared import logs, worker_metrics  # noqa: E402
+from shared import logs, worker_metrics
 
 IDS = {"message_id": "m" * 40, "run_id": "r" * 32, "user_id": "u" * 32, "request_id": "q" * 32}
 

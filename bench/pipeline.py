@@ -49,7 +49,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _harness  # noqa: E402
+import _harness
 
 # Every process of the benchmark (this one and the services it starts) works in its own namespace
 # (bench/_harness.py), with the offline labeler's model of the checkout (built by `make install`).

@@ -91,7 +91,8 @@ class Progress:
                                       args=[media_id, outcome, time.time(), RunState.RUNNING, RunState.BUILDING])
         return _s(verdict), _s(state)
 
-    def restore(self, run_id: str, user_id: str, state: str, total: int, seen_done: list[str], seen_failed: list[str]) -> bool:
+    def restore(self, run_id: str, user_id: str, state: str, total: int, seen_done: list[str],
+                seen_failed: list[str]) -> bool:
         created = self._restore(
             keys=[run_key(run_id), seen_key(run_id)],
             args=[user_id, state, total, len(seen_done), len(seen_failed), *seen_done, *seen_failed],

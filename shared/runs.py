@@ -19,7 +19,6 @@ import contextlib
 import logging
 import uuid
 from datetime import datetime, timezone
-
 from typing import TYPE_CHECKING, Callable
 
 from pymongo import ReturnDocument
@@ -27,7 +26,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import BuildRequested
-from shared.run_state import COUNTING_STATES, LIVE_STATES, RunState, check
+from shared.run_state import LIVE_STATES, RunState, check
 
 if TYPE_CHECKING:
     from shared.progress import Progress

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from pymongo.database import Database
 
-from shared import db as dbmod, logs, progress as progressmod
+from shared import db as dbmod
+from shared import logs
+from shared import progress as progressmod
 from shared.settings import Settings, load
 
 

@@ -18,8 +18,8 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping
 

@@ -175,11 +175,10 @@ def sample_account(root, name: str = "alice", n_posts: int = 7, *, carousel: boo
                    start: str = "2025-01-01T12:00:00+0000") -> list[dict]:
     """Write a small account of n_posts (one day apart, likes 10, 20, ...) and return its posts
     oldest first. With carousel / video, the 2nd and 3rd posts are a CAROUSEL_ALBUM and a VIDEO."""
+    import hashlib
     from datetime import timedelta
 
     from .accounts import parse_timestamp, write_account
-
-    import hashlib
 
     t0 = parse_timestamp(start)
     # ids differ across accounts

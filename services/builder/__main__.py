@@ -1,9 +1,8 @@
 """python -m services.builder"""
+from services.builder.handler import handle_build
 from shared import broker, service, worker_metrics
 from shared.broker import topology
 from shared.model import build_model
-
-from services.builder.handler import handle_build
 
 
 def main() -> None:

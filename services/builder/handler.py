@@ -9,8 +9,8 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared import runs
-from shared.contracts import BuildRequested
 from shared.broker import Delivery, Reject
+from shared.contracts import BuildRequested
 from shared.model import NotEnoughPosts, TrainingPost, build_model
 from shared.progress import Progress
 from shared.run_state import RunState

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask
 
 from services.gateway import health, web
-from services.gateway.accounts import handover, routes as accounts
+from services.gateway.accounts import handover
+from services.gateway.accounts import routes as accounts
 from services.gateway.admin import routes as admin  # the operators' API (likely top, dead letters)
 from services.gateway.deps import Deps
 from services.gateway.http import errors, headers, limits, request_id

@@ -8,7 +8,9 @@ from functools import cached_property
 
 from flask import current_app
 
-from shared import broker, db as dbmod, progress as progressmod, storage
+from shared import broker, storage
+from shared import db as dbmod
+from shared import progress as progressmod
 from shared.instagram import InstagramClient
 from shared.secrets import TokenCipher
 from shared.settings import Settings, load

@@ -7,8 +7,8 @@ import time
 from flask import Blueprint, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from services.gateway.http import openapi as spec
 from services.gateway.deps import deps
+from services.gateway.http import openapi as spec
 from services.gateway.http.openapi import Content, api
 from services.gateway.http.schemas import Health, Readiness
 from shared.broker import EDGE_RETRY_POLICY, connect
@@ -75,7 +75,9 @@ def metrics():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
-        from prometheus_client import REGISTRY as registry
+        from prometheus_client import REGISTRY
+
+        registry = REGISTRY
     return generate_latest(registry) + _dead_letter_counts(), 200, {"Content-Type": CONTENT_TYPE_LATEST}
 
 

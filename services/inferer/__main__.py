@@ -1,9 +1,8 @@
 """python -m services.inferer  (run N side by side: they share one request queue)"""
+from services.inferer.handler import ModelCache, handle_infer
 from shared import broker, service, storage, worker_metrics
 from shared.broker import topology
 from shared.labeling import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore, get_labeler
-
-from services.inferer.handler import ModelCache, handle_infer
 
 
 def main() -> None:

@@ -10,9 +10,9 @@ from typing import Callable
 from pymongo.database import Database
 
 from shared import storage
+from shared.broker import Delivery
 from shared.contracts import InferReply, InferRequest, post_format
 from shared.labeling import ImageRejected
-from shared.broker import Delivery
 from shared.model import Model
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,10 @@
 """python -m services.ingestor"""
+from services.ingestor.handler import handle_train
 from shared import broker, service
-from shared.instagram import account as instagram_account
 from shared.broker import topology
 from shared.instagram import InstagramClient
+from shared.instagram import account as instagram_account
 from shared.secrets import TokenCipher
-
-from services.ingestor.handler import handle_train
 
 
 def main() -> None:

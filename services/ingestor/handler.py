@@ -7,10 +7,10 @@ from typing import Callable, Iterable
 from pymongo.database import Database
 
 from shared import runs
+from shared.broker import Delivery, Reject, Retry
 from shared.broker.confirms import publish_all
 from shared.contracts import PostDiscovered, TrainRequested
 from shared.instagram import InstagramError, Media, Throttled, TokenRejected
-from shared.broker import Delivery, Reject, Retry
 from shared.progress import Progress
 from shared.run_state import RunState
 

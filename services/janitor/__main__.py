@@ -3,11 +3,9 @@
 import logging
 import threading
 
+from services.janitor import dead_letters, dead_letters_watcher, reaper
 from shared import broker, service
 from shared.broker import topology
-from services.janitor import dead_letters_watcher
-
-from services.janitor import dead_letters, reaper
 
 log = logging.getLogger("janitor")
 

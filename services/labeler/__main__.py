@@ -1,13 +1,12 @@
 """python -m services.labeler  (run N of them side by side: they share one queue)"""
 import threading
 
-from shared import broker, service, storage, worker_metrics
 from services.labeler import download
+from services.labeler.handler import handle_post
+from shared import broker, service, storage, worker_metrics
 from shared.broker import topology
 from shared.labeling import ImageLimits, concurrency, get_labeler
 from shared.labeling.rekognition import CALL_SECONDS as REKOGNITION_CALL_SECONDS
-
-from services.labeler.handler import handle_post
 
 
 def main() -> None:

@@ -13,12 +13,12 @@ from typing import Callable
 
 from pymongo.database import Database
 
-from shared import runs, storage
 from services.labeler.claims import Claim
-from shared.contracts import PostDiscovered
 from services.labeler.download import DownloadFailed
-from shared.labeling import ImageLimits, ImageRejected, load_image
+from shared import runs, storage
 from shared.broker import Delivery, Reject, Retry
+from shared.contracts import PostDiscovered
+from shared.labeling import ImageLimits, ImageRejected, load_image
 from shared.progress import Progress
 from shared.run_state import COUNTING_STATES
 

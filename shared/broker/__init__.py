@@ -14,10 +14,23 @@ The names a service uses are here too: `from shared import broker`, then `broker
 from __future__ import annotations
 
 from shared.broker.publisher import (
-    CONFIRM_CHUNK, EDGE_RETRY_POLICY, WORKER_RETRY_POLICY, Publisher, connect,
+    CONFIRM_CHUNK,
+    EDGE_RETRY_POLICY,
+    WORKER_RETRY_POLICY,
+    Publisher,
+    connect,
 )
 from shared.broker.worker import (
-    ATTEMPT_HEADER, ERROR_HEADER, QUEUE_HEADER, Delivery, Handler, Observed, Reject, Retry, Worker, run_worker,
+    ATTEMPT_HEADER,
+    ERROR_HEADER,
+    QUEUE_HEADER,
+    Delivery,
+    Handler,
+    Observed,
+    Reject,
+    Retry,
+    Worker,
+    run_worker,
     serve,
 )
 

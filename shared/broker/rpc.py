@@ -76,7 +76,7 @@ class RpcClient:
         for attempt in (1, 2):
             try:
                 self._ensure()
-                for cid, req in zip(ids, requests):
+                for cid, req in zip(ids, requests, strict=True):
                     self._producer.publish(
                         req.body(), exchange=topology.RPC, routing_key="infer", type=req.TYPE,
                         message_id=req.message_id, reply_to=REPLY_TO, correlation_id=cid,
@@ -84,7 +84,7 @@ class RpcClient:
                         delivery_mode=1, headers=logs.message_headers(),
                     )
                 return
-            except Exception:  # noqa: BLE001 - any connection trouble
+            except Exception:
                 self._reset()
                 if attempt == 2:
                     raise

@@ -10,7 +10,14 @@ The client's names are here too: `from shared.instagram import InstagramClient, 
 from __future__ import annotations
 
 from shared.instagram.client import (
-    InstagramClient, InstagramError, Media, Throttled, Token, TokenRejected, parse_media, parse_timestamp,
+    InstagramClient,
+    InstagramError,
+    Media,
+    Throttled,
+    Token,
+    TokenRejected,
+    parse_media,
+    parse_timestamp,
 )
 
 __all__ = [

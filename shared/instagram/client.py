@@ -198,8 +198,8 @@ class InstagramClient:
         worker waits fails as throttled, without asking Instagram (it would only refuse)."""
         wait = self._resume_at - self.clock()
         if wait > self.s.instagram_max_pause:
-            raise Throttled(f"Instagram asks us to wait {wait / 60:.0f} minutes before the next request; try again later",
-                            retry_after=wait)
+            raise Throttled(f"Instagram asks us to wait {wait / 60:.0f} minutes before the next request; "
+                            "try again later", retry_after=wait)
         if wait > 0:
             log.info("Instagram usage is high: waiting %.1fs before the next request", wait)
             self.sleep(wait)
@@ -234,13 +234,14 @@ class InstagramClient:
             if resp.status_code == 429 or resp.status_code >= 500 or exc.code in THROTTLE_CODES or exc.transient:
                 pause = self._note_usage(resp.headers)
                 if attempt < self.s.instagram_retries:
-                    log.warning("Instagram throttled (code %s, trace %s), retrying in %.1fs", exc.code, exc.trace_id, max(delay, pause))
+                    log.warning("Instagram throttled (code %s, trace %s), retrying in %.1fs", exc.code, exc.trace_id,
+                                max(delay, pause))
                     if pause < delay:
                         self.sleep(delay - pause)  # the usage pause, if any, is waited out before the next try
                     delay *= 2
                     continue
-                raise Throttled(f"Instagram is busy or throttling requests: {exc.detail}", code=exc.code, status=exc.status,
-                                subcode=exc.subcode, transient=True, trace_id=exc.trace_id)
+                raise Throttled(f"Instagram is busy or throttling requests: {exc.detail}", code=exc.code,
+                                status=exc.status, subcode=exc.subcode, transient=True, trace_id=exc.trace_id)
             raise exc
         raise AssertionError("unreachable")
 

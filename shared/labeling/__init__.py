@@ -14,8 +14,8 @@ from __future__ import annotations
 import threading
 
 from .cache import CachedLabeler, MemoryCacheStore, MongoCacheStore, TieredCacheStore
-from .intake import ImageLimits, ImageRejected, IntakeImage, load_image
 from .delay import DelayLabeler, parse_delay
+from .intake import ImageLimits, ImageRejected, IntakeImage, load_image
 from .offline import LabelerUnavailable, OfflineLabeler
 from .rekognition import RekognitionLabeler
 from .types import Label, Labeler, LabelResult

@@ -24,12 +24,12 @@ from PIL import Image
 from . import calibration
 from .blaze import letterbox
 from .faces import FaceDetector
+from .hands import HandDetector
 from .intake import IntakeImage, load_image
 from .objects import INPUT as DETECTOR_INPUT
 from .objects import ObjectDetector
 from .people import people_labels
 from .text import TextDetector
-from .hands import HandDetector
 from .things import hand_labels, object_labels, text_labels
 from .types import Label, LabelResult, finish
 

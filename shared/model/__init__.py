@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from .data import MIN_CONFIDENCE, Encoded, NotEnoughPosts, TrainingPost, encode, to_days
 from .backtest_metrics import BASELINES, MIN_BACKTEST_POSTS, best_baseline, count_range, coverage, scores, split_index
 from .caption import caption_features
 from .chart import chart_data
+from .data import MIN_CONFIDENCE, Encoded, NotEnoughPosts, TrainingPost, encode, to_days
 from .explain import caption_section, same_for_every_format
 from .formats import BASE_MEDIA, BASE_PRODUCT
 from .models import FITTERS, PREDICTORS, _spread

@@ -30,11 +30,19 @@ from pathlib import Path
 import numpy as np
 
 from . import DEFAULT_KIND, KINDS, backtest_encoded, single_threaded
+from .backtest_metrics import (
+    MIN_BACKTEST_POSTS,
+    coverage,
+    mae,
+    mae_log,
+    rankdata,
+    scores,
+    spearman,
+    split_index,
+    time_split,
+)
 from .caption import hashtag
 from .data import TrainingPost, encode
-from .backtest_metrics import (
-    MIN_BACKTEST_POSTS, coverage, mae, mae_log, rankdata, scores, spearman, split_index, time_split,
-)
 
 __all__ = ["split_index", "time_split", "mae", "mae_log", "spearman", "rankdata", "scores", "coverage",
            "parse_post", "read_posts", "backtest_account", "run", "main"]

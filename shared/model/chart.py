@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from .data import Encoded, from_days
 from .backtest_metrics import MIN_BACKTEST_POSTS, best_baseline, mae_log, split_index
+from .data import Encoded, from_days
 
 MAX_POINTS = 300
 

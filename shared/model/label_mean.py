@@ -8,6 +8,7 @@ import numpy as np
 from .common import _f, _label_entries, _log_resid, _range, _spread
 from .data import Encoded
 
+
 def fit_label_mean(enc: Encoded) -> dict:
     n, V = enc.n, len(enc.vocab)
     cnt = np.bincount(enc.lab, minlength=V).astype(np.float64)

@@ -36,8 +36,15 @@ import math
 import numpy as np
 
 from .data import Encoded
-from .ridge_fit import (FORMAT_PENALTY, GAP_PENALTY, HALF_LIVES, HASHTAG_PENALTY, LABEL_PENALTY, _half_life_weights,
-                        fit_target)
+from .ridge_fit import (
+    FORMAT_PENALTY,
+    GAP_PENALTY,
+    HALF_LIVES,
+    HASHTAG_PENALTY,
+    LABEL_PENALTY,
+    _half_life_weights,
+    fit_target,
+)
 from .ridge_predict import KIND, RidgePredictor, _batch, _Part, level_path
 from .solve import _solve, _weighted_median, _weighted_medians
 from .threads import single_threaded

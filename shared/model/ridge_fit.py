@@ -6,8 +6,18 @@ import numpy as np
 from scipy import sparse
 
 from .data import Encoded
-from .features import CAPTION, GAP, HOUR, caption_columns, caption_values, gap_feature, gap_hours, hour_features, \
-    typical_caption, typical_gap
+from .features import (
+    CAPTION,
+    GAP,
+    HOUR,
+    caption_columns,
+    caption_values,
+    gap_feature,
+    gap_hours,
+    hour_features,
+    typical_caption,
+    typical_gap,
+)
 from .formats import BASE_MEDIA, BASE_PRODUCT, format_key
 from .solve import DENSE_MAX, DIRECT_MAX, _solve, _weighted_median
 

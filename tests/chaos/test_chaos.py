@@ -24,10 +24,9 @@ from shared import runs
 from shared.contracts import PostDiscovered
 from shared.progress import Progress
 from shared.settings import load
+from tests.chaos.scenario import TERMINAL, check_clean_end, demo_user, send, start_run, wait_for
 from tests.e2e.test_training_flow import image_posts
 from tests.support.http_images import QuietHandler
-
-from tests.chaos.scenario import TERMINAL, check_clean_end, demo_user, send, start_run, wait_for
 
 pytestmark = pytest.mark.chaos
 

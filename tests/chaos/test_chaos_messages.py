@@ -14,9 +14,8 @@ from kombu import Connection, Producer
 from shared import runs
 from shared.broker import topology
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
-from tests.e2e.test_training_flow import image_posts
-
 from tests.chaos.scenario import TERMINAL, check_clean_end, demo_user, drained, send, start_run, status, wait_for
+from tests.e2e.test_training_flow import image_posts
 
 pytestmark = pytest.mark.chaos
 

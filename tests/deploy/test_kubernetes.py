@@ -11,8 +11,18 @@ import pytest
 from shared import settings as settings_mod
 from shared.broker import topology
 from tests.deploy.manifests import (
-    K8S, KUBERNETES_VERSIONS, OVERLAYS, ROOT, consumed_queue, crd_schemas, env_file, long_running_services,
-    of_kind, render, unknown_fields, validate_custom_resource,
+    K8S,
+    KUBERNETES_VERSIONS,
+    OVERLAYS,
+    ROOT,
+    consumed_queue,
+    crd_schemas,
+    env_file,
+    long_running_services,
+    of_kind,
+    render,
+    unknown_fields,
+    validate_custom_resource,
 )
 
 SETTINGS = {env for env, _, _ in settings_mod.documented()}

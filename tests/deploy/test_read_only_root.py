@@ -19,8 +19,8 @@ import requests
 
 from shared.settings import load
 from tests.conftest import free_port
-from tests.support.ports import listen_port
 from tests.deploy.manifests import ROOT, long_running_services, of_kind, render
+from tests.support.ports import listen_port
 
 pytestmark = [
     pytest.mark.slow,

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import new_email
 from sandbox.photos import jpeg as photo
+from tests.conftest import new_email
 
 
 def test_the_cli_journey(stack, tmp_path):

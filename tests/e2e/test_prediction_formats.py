@@ -131,8 +131,8 @@ def test_an_infer_request_v1_without_the_fields_is_still_answered(trained, stack
     """An older gateway's message (infer.request.v1): a photo in the feed, the image alone."""
     from kombu import Connection
 
-    from shared.contracts import InferRequest
     from shared.broker.rpc import RpcClient
+    from shared.contracts import InferRequest
 
     user_id = trained.request("GET", "/api/v1/me")["user_id"]
     named = predict(trained, "cat", fields={"media_type": "IMAGE"})  # a v2 request: a photo, no caption

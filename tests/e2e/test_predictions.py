@@ -8,8 +8,8 @@ import time
 import pytest
 import requests
 
-from services.cli.client import ApiError
 from sandbox.photos import jpeg as photo
+from services.cli.client import ApiError
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import requests
 from tests.conftest import new_email
 from tests.e2e.conftest import PASSWORD
 from tests.security.conftest import NO_SANDBOX
-from tests.support.oidc_provider import NAME as PROVIDER, gateway_with, running_provider
+from tests.support.oidc_provider import NAME as PROVIDER
+from tests.support.oidc_provider import gateway_with, running_provider
 from tests.support.smtp_sink import SmtpSink, link_in
 from tests.support.stack import Stack
 

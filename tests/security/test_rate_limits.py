@@ -4,7 +4,6 @@ test_login_timing.py."""
 
 from __future__ import annotations
 
-
 import requests
 
 from tests.conftest import new_email

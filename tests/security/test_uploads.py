@@ -21,7 +21,6 @@ from PIL import Image
 
 from sandbox.photos import jpeg as photo
 from shared.settings import load
-from shared.settings import load
 from tests.conftest import new_email
 from tests.security.conftest import _gateway
 

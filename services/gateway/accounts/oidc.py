@@ -42,9 +42,9 @@ from joserfc.errors import JoseError
 from services.gateway.accounts import identities
 from services.gateway.accounts.authentication import require_auth
 from services.gateway.accounts.handover import hand_over
+from services.gateway.accounts.mail import normal_address
 from services.gateway.deps import deps
 from services.gateway.http.limits import oidc_start_by_address
-from services.gateway.accounts.mail import normal_address
 from shared.runs import now
 from shared.secrets import signing_keys
 

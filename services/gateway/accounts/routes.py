@@ -11,14 +11,14 @@ from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
+from services.gateway.accounts import identities, verification
 from services.gateway.accounts.authentication import hash_token, issue_session
+from services.gateway.accounts.mail import normal_address
 from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
+from services.gateway.http.limits import limiter, login_by_account, login_by_address, signup_by_address
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import EMAIL_PATTERN, Error, Me, Session, User
-from services.gateway.accounts import identities, verification
-from services.gateway.http.limits import limiter, login_by_account, login_by_address, signup_by_address
-from services.gateway.accounts.mail import normal_address
 from shared.runs import now
 
 bp = Blueprint("auth", __name__)

@@ -18,8 +18,8 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
-from services.gateway.admin import dead_letters, queues
 from services.gateway.accounts.authentication import authenticate
+from services.gateway.admin import dead_letters, queues
 from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
@@ -72,7 +72,7 @@ def live_runs(db, redis, at: datetime) -> list[dict]:
     for d in docs:
         pipe.hgetall(run_key(d["_id"]))
     rows = []
-    for d, h in zip(docs, pipe.execute() if docs else []):
+    for d, h in zip(docs, pipe.execute() if docs else [], strict=True):
         live = progress_of(d["_id"], h)
         state, total = (live.state, live.total) if live else (d["state"], d.get("total", 0))
         n = (live.done + live.failed) if live else 0

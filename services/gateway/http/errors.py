@@ -61,7 +61,8 @@ def is_outage(exc: Exception) -> bool:
     """Redis, MongoDB or the broker did not answer: a 503, not a 500."""
     from kombu.exceptions import OperationalError
     from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
-    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeout
 
     if isinstance(exc, PyMongoError) and getattr(exc, "timeout", False):
         return True  # pymongo's client-side operation timeout (timeoutMS)

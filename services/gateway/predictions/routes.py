@@ -9,14 +9,14 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from services.gateway.accounts.authentication import authenticate
 from services.gateway.deps import deps
-from services.gateway.predictions import post_intent, uploads
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import Content, Form, api
 from services.gateway.http.schemas import Error, History, HistoryQuery, ImageQuery, PredictionAnswer, PredictQuery
+from services.gateway.predictions import post_intent, uploads
 from shared import storage
+from shared.broker.rpc import RpcTimeout
 from shared.contracts import infer_request
 from shared.labeling import ImageRejected
-from shared.broker.rpc import RpcTimeout
 from shared.runs import now
 from shared.secrets import sign, signed
 
@@ -67,7 +67,7 @@ def _check(files: list) -> list[uploads.Upload]:
 def _store(files: list, checked: list[uploads.Upload], stored: list[tuple[str, str]]) -> None:
     """Store the checked uploads one at a time, appending (upload id, key) to `stored` once written."""
     d = deps()
-    for f, upload in zip(files, checked):
+    for f, upload in zip(files, checked, strict=True):
         f.stream.seek(0)
         upload_id = uuid.uuid4().hex
         key = storage.upload_key(g.user_id, upload_id, upload.ext)
@@ -80,7 +80,7 @@ def _discard(stored: list[tuple[str, str]]) -> None:
     for _, key in stored:
         try:
             deps().store.delete(key)
-        except Exception:  # noqa: BLE001 - the request's own error is the one to answer
+        except Exception:  # the request's own error is the one to answer
             log.warning("could not delete the upload %s of a failed prediction", key, exc_info=True)
 
 
@@ -93,7 +93,7 @@ def _predict(stored: list[tuple[str, str]], checked: list[uploads.Upload], names
     requests_ = [infer_request(user_id=g.user_id, image_key=key, sha256=up.sha256, model_kind=kind,
                                deadline=time.time() + timeout, media_type=intent.media_type,
                                product_type=intent.product_type, caption=intent.caption)
-                 for (_, key), up in zip(stored, checked)]
+                 for (_, key), up in zip(stored, checked, strict=True)]
     try:
         replies = d.rpc.call_many(requests_, timeout)
     except RpcTimeout as exc:
@@ -105,7 +105,7 @@ def _predict(stored: list[tuple[str, str]], checked: list[uploads.Upload], names
             raise ApiError(_STATUS.get(reply.error_code or "", 400), reply.error_code or "inference_failed",
                            reply.error_message or "The image could not be analysed.")
     docs = [{"_id": upload_id, "user_id": g.user_id, "image_key": key, "filename": name, "result": reply.result,
-             "created_at": now()} for (upload_id, key), reply, name in zip(stored, replies, names)]
+             "created_at": now()} for (upload_id, key), reply, name in zip(stored, replies, names, strict=True)]
     d.db.predictions.insert_many(docs)
     return docs
 

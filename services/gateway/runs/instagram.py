@@ -11,8 +11,8 @@ from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import Authorize, Error, InstagramStatus
-from shared.instagram import account as instagram_account
 from shared.instagram import InstagramError, Throttled, TokenRejected
+from shared.instagram import account as instagram_account
 from shared.runs import now
 
 bp = Blueprint("instagram", __name__)

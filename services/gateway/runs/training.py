@@ -5,11 +5,11 @@ import hashlib
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from services.gateway.runs import model_schema
 from services.gateway.deps import deps
+from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import api
 from services.gateway.http.schemas import Error, ModelQuery, Queued, RunStarted, RunStatus
-from services.gateway.http.errors import ApiError
+from services.gateway.runs import model_schema
 from shared import runs
 from shared.contracts import BuildRequested, TrainRequested
 from shared.run_state import LIVE_STATES, RunState

@@ -13,7 +13,7 @@ from services.labeler.download import DownloadFailed, fetch
 class Dripping(BaseHTTPRequestHandler):
     """Sends a 'JPEG' one byte every 0.2 s: every read is quick, the whole takes forever."""
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "image/jpeg")
         self.send_header("Content-Length", "1000")

@@ -15,9 +15,9 @@ import requests
 from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.janitor import dead_letters_watcher
 from shared import broker, logs
 from shared.broker import topology
-from services.janitor import dead_letters_watcher
 from shared.contracts import BuildRequested
 from tests.conftest import free_port
 from tests.support.ports import listen_port

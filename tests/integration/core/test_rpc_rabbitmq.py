@@ -7,8 +7,8 @@ import pytest
 
 from shared import broker
 from shared.broker import topology
-from shared.contracts import InferReply, InferRequest
 from shared.broker.rpc import RpcClient, RpcTimeout
+from shared.contracts import InferReply, InferRequest
 from shared.settings import load
 
 

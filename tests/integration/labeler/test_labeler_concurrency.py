@@ -21,10 +21,9 @@ from kombu import Connection
 from sandbox.instagram.testing import tiny_jpeg
 from services.ingestor.handler import handle_train
 from shared import broker, runs
-from shared.broker import topology
+from shared.broker import Delivery, Reject, topology
 from shared.contracts import BuildRequested, TrainRequested
 from shared.instagram import Media
-from shared.broker import Delivery, Reject
 from shared.progress import seen_key
 from shared.settings import load
 from tests.support.http_images import QuietHandler

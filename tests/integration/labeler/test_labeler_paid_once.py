@@ -20,9 +20,8 @@ from botocore.stub import ANY, Stubber
 
 from services.labeler.handler import handle_post
 from shared import broker
-from shared.broker import topology
+from shared.broker import Delivery, topology
 from shared.labeling import ImageLimits, Label, LabelResult, RekognitionLabeler
-from shared.broker import Delivery
 from shared.settings import load
 from tests.integration.pipeline.test_pipeline_handlers import fetch, media, world  # noqa: F401 - the fixture
 
@@ -43,7 +42,7 @@ def stubbed_rekognition(*responses: dict) -> tuple[RekognitionLabeler, Stubber]:
     return RekognitionLabeler(client, min_confidence=50.0, max_labels=100), stubber
 
 
-def test_a_redelivered_post_is_not_labelled_again_by_a_fresh_rekognition_worker(world):
+def test_a_redelivered_post_is_not_labelled_again_by_a_fresh_rekognition_worker(world):  # noqa: F811
     world.start_run([media(1, "red", 100), media(2, "green", 80)])
     first, second = world.posts_sent()
     world.labeler, stubber = stubbed_rekognition(DETECTED)
@@ -65,7 +64,7 @@ def test_a_redelivered_post_is_not_labelled_again_by_a_fresh_rekognition_worker(
     stubber.assert_no_pending_responses()
 
 
-def test_labels_of_another_backend_are_not_taken_for_rekognition_labels(world):
+def test_labels_of_another_backend_are_not_taken_for_rekognition_labels(world):  # noqa: F811 - the imported fixture
     """The key is the backend that made the labels: a post stored by the offline labeler (a
     switch of LIKELY_LABELER mid-run) is labelled by Rekognition."""
     world.start_run([media(1, "red", 100)])
@@ -96,7 +95,7 @@ class CountingRekognition:
         return LabelResult(self.id, (Label("Cat", 97.5),))
 
 
-def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world, vhost):
+def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world, vhost):  # noqa: F811
     """Each of 3 posts published 6 times, 8 handled at once by the real worker and handler: the
     copies that find another worker labelling their post wait in the broker's retry queue and
     then find its labels stored. Then a fresh labeler (a new worker process) is handed every
@@ -147,8 +146,8 @@ def test_copies_of_a_post_in_flight_at_once_are_labelled_and_paid_for_once(world
 def test_a_claim_is_held_by_one_worker_until_released_or_expired(mongo_db):
     """services.labeler.claims on the MongoDB-wire server: one holder at a time; a holder that died
     loses it when it expires; a release by someone else's token (after expiry) changes nothing."""
-    from datetime import datetime, timedelta, timezone
     import uuid
+    from datetime import datetime, timedelta, timezone
 
     from services.labeler.claims import Claim
 
@@ -166,7 +165,7 @@ def test_a_claim_is_held_by_one_worker_until_released_or_expired(mongo_db):
     assert Claim(mongo_db, key, 60, clock=lambda: now[0]).acquire()
 
 
-def test_a_paid_post_claimed_in_mongodb_by_another_worker_waits_whatever_redis_holds(world):
+def test_a_paid_post_claimed_in_mongodb_by_another_worker_waits_whatever_redis_holds(world):  # noqa: F811
     """The claim is in MongoDB: another worker's claim on the post sends this copy to the retry
     queue without a call, and once it is given up the post is labelled once."""
     from services.labeler.claims import Claim

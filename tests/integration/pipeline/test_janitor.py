@@ -9,24 +9,24 @@ import uuid
 from services.janitor.dead_letters import handle_dead
 from services.janitor.reaper import sweep
 from shared import runs
-from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from shared.broker import ERROR_HEADER
+from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from tests.integration.pipeline.test_pipeline_handlers import media, world  # noqa: F401 - the fixture
 
 STALL = 60.0
 
 
-def reap(world, now: float) -> str | None:
+def reap(world, now: float) -> str | None:  # noqa: F811 - the fixture's value, passed in
     """What a sweep did to this test's run (the test database holds other tests' runs too)."""
     return sweep(world.db, world.progress, world.sent.append, stall=STALL, now=now).get(world.run_id)
 
 
-def dead(world, msg, reason="boom") -> str:
+def dead(world, msg, reason="boom") -> str:  # noqa: F811 - the fixture's value, passed in
     return handle_dead("q", msg.TYPE, msg.body(), {ERROR_HEADER: reason}, db=world.db, progress=world.progress,
                        publish=world.sent.append)
 
 
-def test_a_dead_post_is_counted_failed_with_its_reason_once_and_the_run_still_builds(world):
+def test_a_dead_post_is_counted_failed_with_its_reason_once_and_the_run_still_builds(world):  # noqa: F811
     run = world.start_run([media(1, "red", 100), media(2, "green", 80)])
     first, second = world.posts_sent()
     assert world.label(first) == "counted"
@@ -41,7 +41,7 @@ def test_a_dead_post_is_counted_failed_with_its_reason_once_and_the_run_still_bu
     assert record["seen"] == 2 and record["run_id"] == run["_id"]
 
 
-def test_a_dead_listing_or_build_fails_its_run_with_the_reason(world):
+def test_a_dead_listing_or_build_fails_its_run_with_the_reason(world):  # noqa: F811 - the imported fixture
     run = world.start_run([media(1, "red", 100)])
     assert dead(world, BuildRequested(user_id=world.user, run_id=run["_id"]), "fit crashed") == "run_failed"
     stored = world.db.runs.find_one({"_id": run["_id"]})
@@ -50,14 +50,14 @@ def test_a_dead_listing_or_build_fails_its_run_with_the_reason(world):
     assert dead(world, TrainRequested(user_id=world.user, run_id=run["_id"])) == "run_over"
 
 
-def test_an_undecodable_dead_letter_is_recorded(world):
+def test_an_undecodable_dead_letter_is_recorded(world):  # noqa: F811 - the imported fixture
     out = handle_dead("labeler.posts", "post.discovered.v1", b"{not json", {}, db=world.db, progress=world.progress,
                       publish=world.sent.append)
     assert out == "recorded" and world.sent == []
     assert world.db.dead_letters.count_documents({"queue": "labeler.posts", "body": "{not json"}) >= 1
 
 
-def test_a_stalled_run_is_resumed_once_then_failed_and_a_moving_run_is_left_alone(world):
+def test_a_stalled_run_is_resumed_once_then_failed_and_a_moving_run_is_left_alone(world):  # noqa: F811
     run = world.start_run([media(1, "red", 100), media(2, "green", 80), media(3, "blue", 60)])
     world.label(world.posts_sent()[0])
     world.sent.clear()
@@ -77,7 +77,7 @@ def test_a_stalled_run_is_resumed_once_then_failed_and_a_moving_run_is_left_alon
     assert world.db.users.find_one({"_id": world.user})["active_run"] is None
 
 
-def test_a_stalled_listing_is_listed_again_and_progress_after_a_resume_counts(world):
+def test_a_stalled_listing_is_listed_again_and_progress_after_a_resume_counts(world):  # noqa: F811
     run = runs.create(world.db, world.progress, world.user)
     world.run_id = run["_id"]
     now = time.time()
@@ -89,7 +89,7 @@ def test_a_stalled_listing_is_listed_again_and_progress_after_a_resume_counts(wo
     assert isinstance(world.sent[0], TrainRequested) and not any(isinstance(m, PostDiscovered) for m in world.sent)
 
 
-def test_a_build_request_that_comes_early_builds_nothing(world):
+def test_a_build_request_that_comes_early_builds_nothing(world):  # noqa: F811 - the imported fixture
     from services.builder.handler import handle_build
     from tests.integration.pipeline.test_pipeline_handlers import FIRST
 
@@ -103,7 +103,8 @@ def test_a_build_request_that_comes_early_builds_nothing(world):
     assert handle_build(world.builds_sent()[-1], FIRST, db=world.db, progress=world.progress) == "built"
 
 
-def test_a_post_whose_worker_dies_on_every_delivery_is_dead_lettered_by_the_broker_and_counted_failed(world, vhost):
+def test_a_post_whose_worker_dies_on_every_delivery_is_dead_lettered_by_the_broker_and_counted_failed(
+        world, vhost):  # noqa: F811 - the imported fixture
     """The broker's delivery limit, for real: a consumer that goes away holding the message
     (as a worker killed by it would) on every delivery; then the janitor counts it."""
     from kombu import Connection, Producer
@@ -138,7 +139,7 @@ def test_a_post_whose_worker_dies_on_every_delivery_is_dead_lettered_by_the_brok
     assert (live.done, live.failed, live.state) == (1, 1, "building")
 
 
-def test_a_run_whose_posts_cannot_be_sent_again_is_failed_and_the_others_are_still_resumed(world):
+def test_a_run_whose_posts_cannot_be_sent_again_is_failed_and_the_others_are_still_resumed(world):  # noqa: F811
     """One stalled run's stored posts do not make valid messages (no timestamp): the sweep fails
     that run with a reason instead of stopping, and resumes another stalled run in the same pass."""
     other = uuid.uuid4().hex

@@ -15,13 +15,13 @@ from PIL import Image
 
 from services.builder.handler import handle_build, labelled_posts, to_training
 from services.ingestor.handler import handle_train
+from services.labeler.download import DownloadFailed
 from services.labeler.handler import handle_post
 from shared import runs
+from shared.broker import Delivery, Retry
 from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
-from services.labeler.download import DownloadFailed
 from shared.instagram import Media, Throttled, TokenRejected
 from shared.labeling import ImageLimits, Label, LabelResult
-from shared.broker import Delivery, Retry
 from shared.model import predict
 from shared.progress import run_key, seen_key
 from shared.storage import LocalImageStore
@@ -48,7 +48,7 @@ class ColourLabeler:
 
     def label(self, data: bytes) -> LabelResult:
         r, g, b = Image.open(io.BytesIO(data)).convert("RGB").getpixel((5, 5))
-        name = max(zip((r, g, b), ("Red", "Green", "Blue")))[1]
+        name = max(zip((r, g, b), ("Red", "Green", "Blue"), strict=True))[1]
         return LabelResult(self.id, (Label(name, 90.0, ("Colour",)), Label("Colour", 90.0)))
 
 

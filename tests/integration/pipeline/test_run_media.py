@@ -14,7 +14,8 @@ from tests.integration.pipeline.test_pipeline_handlers import FIRST, media, worl
 N = 10_000
 
 
-def test_a_run_of_ten_thousand_posts_keeps_a_small_run_document_and_is_rebuilt_from_its_media(world, redis_client):
+def test_a_run_of_ten_thousand_posts_keeps_a_small_run_document_and_is_rebuilt_from_its_media(
+        world, redis_client):  # noqa: F811 - the imported fixture
     items = [media(i, "red", i % 500) for i in range(N)]
     run = world.start_run(items)
     assert run["state"] == "running" and run["total"] == N
@@ -39,7 +40,7 @@ def test_a_run_of_ten_thousand_posts_keeps_a_small_run_document_and_is_rebuilt_f
     assert len(failures) == 200 and failures[0] == {"media_id": sent[3000].media_id, "reason": "HTTP 404"}
 
 
-def test_a_listing_that_lost_the_race_leaves_nothing_the_run_reads(world):
+def test_a_listing_that_lost_the_race_leaves_nothing_the_run_reads(world):  # noqa: F811 - the imported fixture
     """Two listings of one run at once (a redelivery while the first still lists): the one that
     moves the run to running is the run's media; the other's posts are never published."""
     run = world.start_run([media(1, "red", 100), media(2, "green", 80)])

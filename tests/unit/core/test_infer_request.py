@@ -5,8 +5,17 @@ import json
 
 import pytest
 
-from shared.contracts import (FORMATS, MAX_CAPTION_CHARS, InferRequest, InferRequestV2, UndecodableMessage,
-                              UnknownFormat, decode, infer_request, post_format)
+from shared.contracts import (
+    FORMATS,
+    MAX_CAPTION_CHARS,
+    InferRequest,
+    InferRequestV2,
+    UndecodableMessage,
+    UnknownFormat,
+    decode,
+    infer_request,
+    post_format,
+)
 
 
 def test_a_missing_half_of_the_format_is_filled_in_and_a_pair_one_cannot_post_is_refused():

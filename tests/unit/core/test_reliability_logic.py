@@ -5,8 +5,7 @@ import pytest
 
 from services.janitor.dead_letters import reason_of
 from services.janitor.reaper import last_progress
-from shared.broker import topology
-from shared.broker import ERROR_HEADER
+from shared.broker import ERROR_HEADER, topology
 from shared.settings import parse_delays
 
 

@@ -1,7 +1,7 @@
 """The inferer always replies: an exception while predicting becomes an error reply."""
 from services.inferer.handler import handle_infer
-from shared.contracts import InferRequest
 from shared.broker import Delivery
+from shared.contracts import InferRequest
 
 
 def test_the_inferer_replies_with_an_error_when_inference_blows_up():

@@ -15,8 +15,8 @@ from shared.labeling.objects import COCO, Detection
 from shared.labeling.offline import merge
 from shared.labeling.people import people_labels
 from shared.labeling.text import TextFound
-from shared.labeling.things import hand_labels, object_labels, text_labels
 from shared.labeling.tfjs_to_onnx import with_targs
+from shared.labeling.things import hand_labels, object_labels, text_labels
 from shared.labeling.types import Label
 
 

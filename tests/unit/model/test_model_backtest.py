@@ -6,8 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.model import TrainingPost
-from shared.model.backtest import (backtest_account, mae, mae_log, main, rankdata, run, spearman,
-                                   split_index, time_split)
+from shared.model.backtest import backtest_account, mae, mae_log, main, rankdata, run, spearman, split_index, time_split
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 
 import shared.model as model
-from shared.model import (DEFAULT_KIND, DEFAULT_KIND_CANDIDATES, KINDS, NotEnoughPosts, TrainingPost, build_model,
-                          choose_kind, load, predict)
+from shared.model import (
+    DEFAULT_KIND,
+    DEFAULT_KIND_CANDIDATES,
+    KINDS,
+    NotEnoughPosts,
+    TrainingPost,
+    build_model,
+    choose_kind,
+    load,
+    predict,
+)
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

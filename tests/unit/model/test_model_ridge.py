@@ -5,8 +5,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from shared.model import TrainingPost, predict
-from shared.model import ridge, ridge_fit, solve
+from shared.model import TrainingPost, predict, ridge, ridge_fit, solve
 from shared.model.data import encode
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 from shared import runs
-from shared.run_state import (COUNTING_STATES, LIVE_STATES, TERMINAL_STATES, TRANSITIONS, IllegalTransition, RunState,
-                              check, sources)
+from shared.run_state import (
+    COUNTING_STATES,
+    LIVE_STATES,
+    TERMINAL_STATES,
+    TRANSITIONS,
+    IllegalTransition,
+    RunState,
+    check,
+    sources,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 S = RunState

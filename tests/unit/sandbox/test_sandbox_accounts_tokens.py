@@ -5,7 +5,12 @@ import time
 import pytest
 
 from sandbox.instagram.accounts import (
-    AccountError, default_user_id, list_accounts, load_account, parse_timestamp, write_account,
+    AccountError,
+    default_user_id,
+    list_accounts,
+    load_account,
+    parse_timestamp,
+    write_account,
 )
 from sandbox.instagram.testing import sample_account, tiny_jpeg
 from sandbox.instagram.tokens import Signer, TokenError

@@ -11,9 +11,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
+from services.gateway.accounts import oidc
 from services.gateway.app import create_app
 from services.gateway.deps import Deps
-from services.gateway.accounts import oidc
 from shared.settings import Settings
 
 ISSUER = "https://id.example.test"

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from sandbox.photos import jpeg as photo
-from services.gateway.predictions.uploads import inspect as inspect_with_limits, other_format
+from services.gateway.predictions.uploads import inspect as inspect_with_limits
+from services.gateway.predictions.uploads import other_format
 from shared.labeling import ImageRejected
 
 LIMIT = 20 * 1024 * 1024
