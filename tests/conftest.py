@@ -10,6 +10,7 @@ import os
 import socket
 import tempfile
 import uuid
+import warnings
 
 # The environment of every test and of every process the tests start; set before any
 # `shared` module reads its settings.
@@ -71,7 +72,15 @@ def mongo_db(services_up):
     database = dbmod.database()
     dbmod.ensure_indexes(database)
     yield database
-    database.client.drop_database(database.name)
+    # This session's own database (LIKELY_MONGO_DB names it): no later session reads it, so a server
+    # too busy to drop it in time (other suites share it) leaves it behind with a warning, not an error.
+    import pymongo
+
+    try:
+        with pymongo.timeout(120):
+            database.client.drop_database(database.name)
+    except pymongo.errors.PyMongoError as e:
+        warnings.warn(f"could not drop the test database {database.name}: {e}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
