@@ -23,7 +23,8 @@ FIELDS = ("run_id", "user_id", "message_id", "request_id")
 REQUEST_ID_HEADER = "request-id"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # what a client may choose
 
-_context = {name: contextvars.ContextVar(f"likely_{name}", default=None) for name in FIELDS}
+_context: dict[str, contextvars.ContextVar[str | None]] = {
+    name: contextvars.ContextVar(f"likely_{name}", default=None) for name in FIELDS}
 
 
 def current(name: str) -> str | None:

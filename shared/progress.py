@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
 
 import redis
 
@@ -45,7 +47,18 @@ return 1
 """
 
 #: What a post's count may be (the run hash's fields): labelled, or given up with a reason.
-OUTCOMES = ("done", "failed")
+Outcome = Literal["done", "failed"]
+OUTCOMES: tuple[Outcome, ...] = ("done", "failed")
+
+
+class Verdict(StrEnum):
+    """What counting a post did (the record script's answer; a str, logged as its value)."""
+
+    COUNTED = "counted"
+    COMPLETE = "complete"  # counted, and the run's last: it moved to building (one caller gets this)
+    DUPLICATE = "duplicate"  # counted before
+    INACTIVE = "inactive"  # the run is cancelled or over
+    MISSING = "missing"  # Redis lost the run
 
 
 @dataclass(frozen=True)
@@ -84,12 +97,12 @@ class Progress:
     def set_running(self, run_id: str, user_id: str, total: int) -> None:
         self.start(run_id, user_id, RunState.RUNNING, total)
 
-    def record(self, run_id: str, media_id: str, outcome: str) -> tuple[str, str]:
+    def record(self, run_id: str, media_id: str, outcome: Outcome) -> tuple[Verdict, str]:
         if outcome not in OUTCOMES:
             raise ValueError(outcome)
         verdict, state = self._record(keys=[run_key(run_id), seen_key(run_id)],
                                       args=[media_id, outcome, time.time(), RunState.RUNNING, RunState.BUILDING])
-        return _s(verdict), _s(state)
+        return Verdict(_s(verdict)), _s(state)
 
     def restore(self, run_id: str, user_id: str, state: str, total: int, seen_done: list[str],
                 seen_failed: list[str]) -> bool:
@@ -110,10 +123,10 @@ class Progress:
         h = self.r.hgetall(run_key(run_id))
         if not h:
             return None
-        h = {_s(k): _s(v) for k, v in h.items()}
-        return RunProgress(run_id, h.get("user_id", ""), h.get("state", ""), int(h.get("total", 0)),
-                           int(h.get("done", 0)), int(h.get("failed", 0)),
-                           float(h["touched"]) if h.get("touched") else None)
+        f = {_s(k): _s(v) for k, v in h.items()}
+        return RunProgress(run_id, f.get("user_id", ""), f.get("state", ""), int(f.get("total", 0)),
+                           int(f.get("done", 0)), int(f.get("failed", 0)),
+                           float(f["touched"]) if f.get("touched") else None)
 
     def seen(self, run_id: str) -> set[str]:
         """The media ids counted in the run so far."""

@@ -19,17 +19,15 @@ import contextlib
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import BuildRequested
+from shared.progress import Outcome, Progress, Verdict
 from shared.run_state import LIVE_STATES, RunState, check
-
-if TYPE_CHECKING:
-    from shared.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -152,23 +150,23 @@ def request_build(db: Database, run_id: str, user_id: str, publish: Callable) ->
     publish(BuildRequested.for_run(run_id, user_id))
 
 
-def count_post(db: Database, progress: Progress, msg, outcome: str, reason: str | None, publish) -> str:
+def count_post(db: Database, progress: Progress, msg, outcome: Outcome, reason: str | None, publish) -> Verdict:
     """Count one post of a run (`msg`: its post.discovered) as done or failed, exactly once however
     often it is counted; the caller whose count completes the run publishes its build.
-    Returns the verdict ('counted', 'complete', 'duplicate', 'inactive')."""
+    Returns the verdict: counted, complete, duplicate or inactive (never missing)."""
     if outcome == "failed":
         log.warning("run %s media %s failed: %s", msg.run_id, msg.media_id, reason)
         with contextlib.suppress(DuplicateKeyError):  # counted failed before: the first reason stays
             db.run_failures.insert_one({"_id": f"{msg.run_id}:{msg.media_id}", "user_id": msg.user_id,
                                         "run_id": msg.run_id, "media_id": msg.media_id, "reason": reason, "at": now()})
     verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
-    if verdict == "missing":  # Redis lost the run (flushed, restarted): rebuild it from MongoDB
+    if verdict == Verdict.MISSING:  # Redis lost the run (flushed, restarted): rebuild it from MongoDB
         run = db.runs.find_one({"_id": msg.run_id})
         if run is None or run["state"] not in LIVE_STATES:
-            return "inactive"
+            return Verdict.INACTIVE
         restore_progress(db, progress, run)
         verdict, state = progress.record(msg.run_id, msg.media_id, outcome)
-    if verdict == "complete" or (verdict == "duplicate" and state == RunState.BUILDING):
+    if verdict == Verdict.COMPLETE or (verdict == Verdict.DUPLICATE and state == RunState.BUILDING):
         # Exactly one first count completes the run; a repeat of that message (its sender may have
         # died before publishing) asks again.
         request_build(db, msg.run_id, msg.user_id, publish)

@@ -179,7 +179,8 @@ class Settings(BaseSettings):
             return handler(values)
         except ValidationError as failed:
             real = [e for e in failed.errors() if e["type"] != "default_factory_not_called"]
-            raise ValidationError.from_exception_data(failed.title, real) from None
+            # ErrorDetails read back are the InitErrorDetails pydantic takes
+            raise ValidationError.from_exception_data(failed.title, real) from None  # type: ignore[arg-type]
 
     @field_validator("retry_delays")
     @classmethod
@@ -200,7 +201,7 @@ class Settings(BaseSettings):
 # Callers copy settings with one change as they always have, dataclasses.replace(settings,
 # x=...): it needs only the list of fields, and builds the copy with Settings(**values),
 # so the copy is validated like any other.
-Settings.__dataclass_fields__ = dataclasses.make_dataclass(
+Settings.__dataclass_fields__ = dataclasses.make_dataclass(  # type: ignore[attr-defined]
     "SettingsFields", list(Settings.model_fields)).__dataclass_fields__
 
 
@@ -211,13 +212,13 @@ def parse_delays(text: str) -> tuple[float, ...]:
     return delays
 
 
-def documented() -> list[tuple[str, object, str]]:
+def documented() -> list[tuple[str, object, str | None]]:
     """(variable, default, description) for every setting, for the README and tests;
     defaults that derive from the data dir are shown under the default data dir."""
     defaults: dict[str, object] = {}
     for name, f in Settings.model_fields.items():
         defaults[name] = f.get_default(call_default_factory=True, validated_data=defaults)
-    return [(f.validation_alias, defaults[name], f.description) for name, f in Settings.model_fields.items()]
+    return [(str(f.validation_alias), defaults[name], f.description) for name, f in Settings.model_fields.items()]
 
 
 def load() -> Settings:

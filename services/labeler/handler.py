@@ -19,7 +19,7 @@ from shared import runs, storage
 from shared.broker import Delivery, Reject, Retry
 from shared.contracts import PostDiscovered
 from shared.labeling import ImageLimits, ImageRejected, load_image
-from shared.progress import Progress
+from shared.progress import Outcome, Progress, Verdict
 from shared.run_state import COUNTING_STATES
 
 #: How long a worker may hold a post's labelling claim (download, then the labeler's call): a
@@ -29,15 +29,16 @@ CLAIM_SECONDS = 120.0
 
 def handle_post(msg: PostDiscovered, delivery: Delivery, *, db: Database, progress: Progress,
                 store: storage.ImageStore, labeler, fetch: Callable[[str], bytes], publish: Callable,
-                limits: ImageLimits, claim_seconds: float = CLAIM_SECONDS) -> str:
+                limits: ImageLimits, claim_seconds: float = CLAIM_SECONDS) -> Verdict:
     """Returns the verdict of the count ('counted', 'complete', 'duplicate', 'inactive').
 
     Redis or MongoDB down (here or while counting) raises: the worker retries the post later
     through the broker's retry queues, and after the last try dead-letters it, where the janitor
     counts it failed with the reason (services.janitor.dead_letters). No post goes uncounted."""
     if not run_is_live(msg, db=db, progress=progress):
-        return "inactive"  # cancelled (or over): ack without work
-    outcome, reason = "done", None
+        return Verdict.INACTIVE  # cancelled (or over): ack without work
+    outcome: Outcome = "done"
+    reason: str | None = None
     with labeling_turn(msg, db=db, labeler=labeler, seconds=claim_seconds) as mine:
         if mine:
             try:
@@ -149,7 +150,7 @@ def label_and_store(msg: PostDiscovered, image: Image, *, db: Database, labeler)
     )
 
 
-def outcome_of(exc: Exception, delivery: Delivery) -> tuple[str, str]:
+def outcome_of(exc: Exception, delivery: Delivery) -> tuple[Outcome, str]:
     """('failed', reason) for a post that will never be labelled: an image refused, a download
     that cannot succeed, or any failure on the last try. Anything else is raised again: the
     worker tries the post later."""

@@ -18,6 +18,7 @@ class keep_alive:  # noqa: N801 - used as a context manager
         self._thread: threading.Thread | None = None
 
     def _beat(self) -> None:
+        assert self.connection is not None  # started only with one
         transport = self.connection.connection
         while not self._stop.wait(self.interval):
             try:

@@ -59,9 +59,14 @@ class RpcClient:
             log.info("dropping a reply nobody waits for (correlation id %s)", cid)
             return
         try:
-            self._replies[cid] = contracts.decode(message.properties.get("type"), message.body)
+            reply = contracts.decode(message.properties.get("type"), message.body)
         except contracts.UndecodableMessage as exc:
             log.error("undecodable reply: %s", exc)
+            return
+        if not isinstance(reply, contracts.InferReply):
+            log.error("a %s where an infer reply was due (correlation id %s)", reply.TYPE, cid)
+            return
+        self._replies[cid] = reply
 
     def _reset(self) -> None:
         self._channel = None
@@ -76,6 +81,7 @@ class RpcClient:
         for attempt in (1, 2):
             try:
                 self._ensure()
+                assert self._producer is not None  # made by _ensure
                 for cid, req in zip(ids, requests, strict=True):
                     self._producer.publish(
                         req.body(), exchange=topology.RPC, routing_key="infer", type=req.TYPE,

@@ -13,6 +13,7 @@ behind the head of the queue).
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 from kombu import Exchange, Queue
 
@@ -114,10 +115,12 @@ def declare_all(channel) -> None:
     for exchange in (COMMANDS, POSTS, RPC, DLX):
         exchange(channel).declare()
     named = current()
-    work, dead = named["WORK_QUEUES"], named["DEAD_QUEUES"]
+    work = cast("tuple[Queue, ...]", named["WORK_QUEUES"])
+    dead = cast("tuple[Queue, ...]", named["DEAD_QUEUES"])
     for queue in work + dead + tuple(r for q in work for r in retry_queues(q)):
         queue(channel).declare()
 
 
 def dead_queue_of(queue: Queue) -> Queue:
-    return next(d for d in current()["DEAD_QUEUES"] if d.name == f"{queue.name}.dead")
+    dead = cast("tuple[Queue, ...]", current()["DEAD_QUEUES"])
+    return next(d for d in dead if d.name == f"{queue.name}.dead")

@@ -22,7 +22,7 @@ import socket
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 from kombu import Connection
 from kombu.mixins import ConsumerMixin
@@ -85,7 +85,7 @@ class Observed:
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         self._live = connection  # ConsumerMixin consumes on a clone of self.connection
-        super().on_consume_ready(connection, channel, consumers, **kwargs)
+        super().on_consume_ready(connection, channel, consumers, **kwargs)  # type: ignore[misc]  # ConsumerMixin's, next in the MRO
 
     def healthy(self) -> bool:
         live = self._live
@@ -205,6 +205,7 @@ class Worker(Observed, ConsumerMixin):
                 message.ack()
                 self._handled.inc()
             elif verdict == "retry":
+                assert reason is not None  # a retry says why
                 attempt = delivery.attempt
                 target = self.retries[attempt]
                 log.warning("retrying %s %s in %s (try %d): %s", msg.TYPE, msg.message_id, target.name, attempt + 1,
@@ -213,6 +214,7 @@ class Worker(Observed, ConsumerMixin):
                                 headers={ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: reason[:1000]})
                 self._retried.inc()
             else:
+                assert reason is not None  # so does a dead letter
                 log.error("dead-lettering %s %s: %s", msg.TYPE, msg.message_id, reason)
                 self._dead_letter(message, reason, verdict)
 
@@ -271,7 +273,17 @@ class Worker(Observed, ConsumerMixin):
         message.ack()
 
 
-def serve(consumer: Observed, name: str, what: str, settings: Settings) -> None:
+class Serveable(Protocol):
+    """What serve runs: a ConsumerMixin that is also Observed."""
+
+    should_stop: bool
+
+    def run(self) -> None: ...
+
+    def healthy(self) -> bool: ...
+
+
+def serve(consumer: Serveable, name: str, what: str, settings: Settings) -> None:
     """Run a consumer until SIGTERM/SIGINT; it reconnects on its own when the broker restarts.
     Meanwhile /metrics and /healthz answer on LIKELY_METRICS_PORT (when set)."""
     import signal

@@ -172,7 +172,7 @@ class InstagramClient:
 
     def media(self, token: str, page_size: int = 100) -> Iterator[Media]:
         """Every media item of the user, following the cursors to the last page."""
-        url = f"{self._graph()}/me/media"
+        url: str | None = f"{self._graph()}/me/media"
         params: dict | None = {"fields": MEDIA_FIELDS, "limit": page_size, "access_token": token}
         while url:
             page = self._request("GET", url, params=params)
@@ -230,19 +230,19 @@ class InstagramClient:
             if resp.ok and not error:
                 self._note_usage(resp.headers)
                 return body
-            exc = _error(resp.status_code, error)
-            if resp.status_code == 429 or resp.status_code >= 500 or exc.code in THROTTLE_CODES or exc.transient:
+            err = _error(resp.status_code, error)
+            if resp.status_code == 429 or resp.status_code >= 500 or err.code in THROTTLE_CODES or err.transient:
                 pause = self._note_usage(resp.headers)
                 if attempt < self.s.instagram_retries:
-                    log.warning("Instagram throttled (code %s, trace %s), retrying in %.1fs", exc.code, exc.trace_id,
+                    log.warning("Instagram throttled (code %s, trace %s), retrying in %.1fs", err.code, err.trace_id,
                                 max(delay, pause))
                     if pause < delay:
                         self.sleep(delay - pause)  # the usage pause, if any, is waited out before the next try
                     delay *= 2
                     continue
-                raise Throttled(f"Instagram is busy or throttling requests: {exc.detail}", code=exc.code,
-                                status=exc.status, subcode=exc.subcode, transient=True, trace_id=exc.trace_id)
-            raise exc
+                raise Throttled(f"Instagram is busy or throttling requests: {err.detail}", code=err.code,
+                                status=err.status, subcode=err.subcode, transient=True, trace_id=err.trace_id)
+            raise err
         raise AssertionError("unreachable")
 
 
