@@ -5,7 +5,7 @@ PIP   := .venv/bin/pip
 VAR   := $(or $(LIKELY_DATA_DIR),$(CURDIR)/var)
 LABELERS ?= 2
 
-.PHONY: install demo up down test test-unit test-deploy test-integration test-e2e bench clean
+.PHONY: install demo up down lint test test-unit test-deploy test-integration test-e2e bench clean
 
 # Everything the project needs, idempotent: system packages, the .venv, generated assets.
 install: .venv/.installed node_modules/.installed $(VAR)/.assets
@@ -40,7 +40,14 @@ demo: install
 	LABELERS=$(LABELERS) bash scripts/stack.sh up
 	$(PY) -m scripts.demo
 
-test: install
+# ruff (pyflakes, pycodestyle at 120 columns, isort, bugbear, blind-except, naming) on the whole
+# tree, then mypy on what [tool.mypy] lists (shared/, the services' handlers); both configured in
+# pyproject.toml. `make test` runs them first.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: install lint
 	bash scripts/infra.sh up
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
