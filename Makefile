@@ -41,7 +41,7 @@ demo: install
 	$(PY) -m scripts.demo
 
 # ruff (pyflakes, pycodestyle at 120 columns, isort, bugbear, blind-except, naming) on the whole
-# tree, then mypy on what [tool.mypy] lists (shared/, the services' handlers); both configured in
+# tree, then mypy on what [tool.mypy] lists (shared/, the services' handlers, the CLI); both set up in
 # pyproject.toml. `make test` runs them first.
 lint: install
 	$(PY) -m ruff check .

@@ -8,6 +8,7 @@ from shared.model import build_model
 def main() -> None:
     basics = service.start("builder")
     settings, database, progress = basics.settings, basics.db, basics.progress
+    assert progress is not None  # start(redis=True), the default
     fit = worker_metrics.timed(worker_metrics.FIT_SECONDS, build_model)
 
     def handler(msg, delivery):

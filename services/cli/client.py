@@ -1,6 +1,7 @@
 """A small client for the gateway's HTTP API."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -21,7 +22,8 @@ class LikelyClient:
         self.timeout = timeout
         self.http = requests.Session()
 
-    def request(self, method: str, path: str, **kwargs) -> dict | None:
+    def request(self, method: str, path: str, **kwargs) -> Any:
+        """The answer's JSON (None for a 204); an error answer raises ApiError."""
         headers = kwargs.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"

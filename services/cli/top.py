@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -21,8 +21,10 @@ def _duration(seconds: float | None) -> str:
 
 def runs_table(runs: list[dict]) -> Table:
     table = Table(title=f"Runs in progress ({len(runs)})", title_justify="left", expand=True)
-    for name, justify in (("run", "left"), ("user", "left"), ("state", "left"), ("done/total", "right"),
-                          ("failed", "right"), ("posts/s", "right"), ("ETA", "right"), ("running", "right")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("run", "left"), ("user", "left"), ("state", "left"), ("done/total", "right"),
+        ("failed", "right"), ("posts/s", "right"), ("ETA", "right"), ("running", "right"))
+    for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=True)
     for r in runs:
         table.add_row(r["run_id"][:8], r.get("email") or r["user_id"][:8], r["state"],

@@ -10,6 +10,7 @@ from shared.secrets import TokenCipher
 def main() -> None:
     basics = service.start("ingestor")
     settings, database, progress = basics.settings, basics.db, basics.progress
+    assert progress is not None  # start(redis=True), the default
     instagram = InstagramClient(settings)
     cipher = TokenCipher(settings)
     publisher = broker.Publisher.for_settings(settings)

@@ -13,6 +13,7 @@ log = logging.getLogger("janitor")
 def main() -> None:
     basics = service.start("janitor")
     settings, database, progress = basics.settings, basics.db, basics.progress
+    assert progress is not None  # start(redis=True), the default
 
     def reap_forever(stop: threading.Event) -> None:
         # its own publisher: kombu connections are never shared across threads

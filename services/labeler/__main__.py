@@ -12,6 +12,7 @@ from shared.labeling.rekognition import CALL_SECONDS as REKOGNITION_CALL_SECONDS
 def main() -> None:
     basics = service.start("labeler")
     settings, database, progress = basics.settings, basics.db, basics.progress
+    assert progress is not None  # start(redis=True), the default
     store = storage.from_settings(settings)
     labeler = worker_metrics.TimedLabeler(get_labeler(settings), worker_metrics.backend_name(settings.labeler))
     publisher = broker.Publisher.for_settings(settings)
