@@ -210,7 +210,7 @@ def failures(db: Database, run: dict) -> list[dict]:
 
 
 def status(db: Database, progress: Progress, run: dict) -> dict:
-    """The view of DESIGN.md: from Redis while live, from MongoDB after."""
+    """The run as the API shows it (docs/design.md): from Redis while live, from MongoDB after."""
     live = progress.get(run["_id"]) if run["state"] in LIVE_STATES else None
     if run["state"] in LIVE_STATES and live is None:
         restore_progress(db, progress, run)

@@ -9,7 +9,7 @@ import numpy as np
 from .caption import caption_features
 from .formats import media_of
 
-#: Labels below this confidence are dropped, at fit and at predict time (DESIGN.md).
+#: Labels below this confidence are dropped, at fit and at predict time (the seed's threshold: docs/design.md).
 MIN_CONFIDENCE = 50.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 DAY = 86400.0

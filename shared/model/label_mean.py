@@ -1,4 +1,4 @@
-"""The seed's model (DESIGN.md, report section 3.3): per label the mean likes (comments) of the
+"""The seed's model (docs/design.md, the seed report's section 3.3): per label the mean likes (comments) of the
 posts carrying it; an image gets the plain mean of its matched labels' coefficients, or the
 user's mean when none matches. A baseline."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The seed's model, as DESIGN.md defines it (report section 3.3)."""
+"""The seed's model, as docs/design.md describes it (the seed report's section 3.3)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
