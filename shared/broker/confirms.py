@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from amqp.exceptions import MessageNacked
 from kombu import Connection, Producer
 
-from shared.broker import topology
+import shared.broker.topology as topology
 
 
 def persistent(properties: dict) -> dict:

@@ -10,8 +10,8 @@ from typing import Iterable
 
 from kombu import Connection, Producer
 
+import shared.broker.topology as topology
 from shared import contracts, logs
-from shared.broker import topology
 from shared.broker.confirms import ConfirmedBatches, persistent
 from shared.settings import Settings, load
 

@@ -27,8 +27,8 @@ from typing import Callable, Protocol
 from kombu import Connection
 from kombu.mixins import ConsumerMixin
 
+import shared.broker.topology as topology
 from shared import contracts, logs, worker_metrics
-from shared.broker import topology
 from shared.broker.heartbeat import keep_alive
 from shared.broker.publisher import Publisher, connect
 from shared.settings import Settings, load

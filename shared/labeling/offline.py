@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import calibration
 from .blaze import letterbox
+from .calibration import confidence as calibrated
+from .calibration import digest as calibration_digest
 from .faces import FaceDetector
 from .hands import HandDetector
 from .intake import IntakeImage, load_image
@@ -76,7 +77,7 @@ class OfflineLabeler:
         # The id names every file's digest and the calibration: labels of two builds or two
         # calibrations are never mixed (the cache, the stored posts and the model carry it).
         files = json.loads((self.models_dir / MANIFEST_FILE).read_text())["files"]
-        mix = hashlib.sha256(json.dumps([files, calibration.digest()], sort_keys=True).encode()).hexdigest()[:8]
+        mix = hashlib.sha256(json.dumps([files, calibration_digest()], sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{table['version']}+{mix}"
         self.id = f"offline-{self.model}@{self.version}"
         self._build_index(table["classes"])
@@ -165,7 +166,7 @@ class OfflineLabeler:
         real Instagram photos."""
         out = []
         for name, p in classes.items():
-            c = calibration.confidence("category" if name in self._broad else "classifier", p)
+            c = calibrated("category" if name in self._broad else "classifier", p)
             if c >= self.min_confidence:
                 out.append(Label(name, c, self._parents[self._index[name]]))
         return out

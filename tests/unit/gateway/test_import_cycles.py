@@ -1,10 +1,13 @@
-"""No import cycle among the gateway's modules, counting the imports made inside functions (a
-cycle hidden in a function is still a cycle), and the HTTP plumbing and `deps()` import no
-route module. Imports are read with `ast`: nothing is imported, so this is fast."""
+"""No import cycle among the gateway's modules, nor within shared/, services/ and sandbox/,
+counting the imports made inside functions (a cycle hidden in a function is still a cycle), and
+the HTTP plumbing and `deps()` import no route module. Imports are read with `ast`: nothing is
+imported, so this is fast."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = "services.gateway"
@@ -109,6 +112,15 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 def test_the_gateway_has_no_import_cycle():
     graph = import_graph()
     assert len(graph) > 20 and graph["services.gateway.app"], "the gateway's modules were not read"
+    assert cycles(graph) == []
+
+
+@pytest.mark.parametrize("package", ["shared", "services", "sandbox"])
+def test_no_package_of_the_project_has_an_import_cycle(package):
+    """Within each top-level package (a package's __init__ re-exporting its modules counts:
+    its modules import their siblings by their own names, never through the package)."""
+    graph = import_graph(package=package)
+    assert len(graph) > 10, f"{package}'s modules were not read"
     assert cycles(graph) == []
 
 
