@@ -4,7 +4,7 @@ This is the one place a setting is named. Field `x` of `Settings` is read from L
 (a field with a `validation_alias` from that variable instead) each time `Settings()` or
 `load()` is called, never at import. A value that does not parse stops the service with
 an error naming the variable. The README's settings table is generated from this class
-(`python -m shared.settings`; tests/unit/core/test_settings_documented.py checks the two
+(`python -m shared.settings`; tests/unit/settings/test_settings_documented.py checks the two
 agree) and tests/deploy check that the deploy files name only these variables.
 """
 from __future__ import annotations
