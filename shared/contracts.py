@@ -93,7 +93,7 @@ class InferRequest(Message):
 
 
 #: The formats a person can post today, by the word people use, as (media_type, product_type):
-#: the model's table (shared/model/formats.py, in its order) named. The gateway, the inferer,
+#: the model's table (shared.model.formats, in its order) named. The gateway, the inferer,
 #: the web app (its choices are rendered from it) and the CLI read this. A video posted today
 #: is a reel, so VIDEO/FEED (older feed videos, still in people's histories) is not offered.
 FORMATS: dict[str, tuple[str, str]] = dict(zip(("photo", "carousel", "reel"), MODEL_FORMATS, strict=True))

@@ -44,7 +44,7 @@ def ensure_indexes(db: Database) -> None:
     db.posts.create_index([("user_id", ASCENDING), ("media_id", ASCENDING)], unique=True)
     db.posts.create_index([("user_id", ASCENDING), ("run_id", ASCENDING)])
     db.runs.create_index([("user_id", ASCENDING), ("started_at", DESCENDING)])
-    # A run's posts and its failed posts (shared/runs.py), read by run; deleting an account goes
+    # A run's posts and its failed posts (shared.runs), read by run; deleting an account goes
     # by user_id. (Each query names every field of its index: the MongoDB-wire server scans
     # otherwise.)
     db.run_media.create_index([("user_id", ASCENDING), ("run_id", ASCENDING), ("listing", ASCENDING)])

@@ -4,7 +4,7 @@ Every worker process (ingestor, labeler, builder, inferer, janitor) serves `/met
 `/healthz` on LIKELY_METRICS_PORT (0: no server) at LIKELY_METRICS_HOST. One port per process:
 in a pod or container every replica has its own network namespace and the same port;
 on one host `scripts/stack.sh` hands each process its own. The gateway is not here: it serves
-its own `/metrics` (all gunicorn workers, multiprocess mode, services/gateway/health.py).
+its own `/metrics` (all gunicorn workers, multiprocess mode, services.gateway.health).
 
 The message counters are kept by `shared.broker.worker` for every worker alike; the few
 service-specific figures (time per image by labeler backend, the builder's fit, the

@@ -80,7 +80,7 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
                 runs.finish(db, progress, run, RunState.DONE, reason=str(exc))
             return BuildOutcome.NOT_ENOUGH_POSTS
         doc = {**doc, "likes_hidden": likes_hidden(db, msg.user_id, run)}
-        # from the posts read (another read of the user's posts costs ~25 ms on the MongoDB-wire server)
+        # from the posts read (another read of the user's posts would cost a second scan: docs/performance.md)
         labelers = sorted({p["labeler"] for p in stored if p.get("labeler")})
         outcome = _store(db, msg.user_id, source, doc, labelers=labelers)
     if run:

@@ -75,7 +75,7 @@ class Deps:
     def publisher(self) -> broker.Publisher:
         pub = getattr(self._local, "publisher", None)
         if pub is None:
-            # The edge gives up within ~2 s when the broker is down (503), rather than waiting.
+            # The edge gives up fast when the broker is down (503, EDGE_RETRY_POLICY), rather than waiting.
             conn = broker.connect(self.settings, heartbeat=False, connect_timeout=1)
             pub = self._local.publisher = broker.Publisher(
                 conn, self.settings, retry_policy=broker.EDGE_RETRY_POLICY

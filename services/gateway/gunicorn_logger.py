@@ -1,5 +1,5 @@
 """gunicorn's own log lines (start, workers, the access log) as JSON lines like every other
-line of the gateway (shared/logs.py): `--logger-class services.gateway.gunicorn_logger.JsonLogger`.
+line of the gateway (shared.logs): `--logger-class services.gateway.gunicorn_logger.JsonLogger`.
 The access line is written after the response, outside Flask: it takes the request id from
 the X-Request-ID response header and the user id from the WSGI environ."""
 from __future__ import annotations

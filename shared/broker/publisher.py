@@ -21,7 +21,7 @@ WORKER_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.5, "interval_step":
 EDGE_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.0, "interval_step": 0.2, "interval_max": 0.2}
 
 #: Messages of a batch published before one wait for their confirms: a reconnect publishes
-#: this many again at most (a 10,000-post listing is ten of them; the waits cost ~1 ms each).
+#: this many again at most (a 10,000-post listing is ten of them; what the waits cost: docs/performance.md).
 CONFIRM_CHUNK = 1000
 
 

@@ -46,7 +46,7 @@ class RpcClient:
             return
         from shared.broker.publisher import EDGE_RETRY_POLICY
 
-        self.connection.ensure_connection(**EDGE_RETRY_POLICY)  # a caller waits: fail within ~2 s
+        self.connection.ensure_connection(**EDGE_RETRY_POLICY)  # a caller waits: fail fast (EDGE_RETRY_POLICY)
         self._channel = self.connection.channel()
         topology.declare_all(self._channel)
         Consumer(self._channel, queues=[Queue(REPLY_TO, no_declare=True)], on_message=self._on_reply,

@@ -2,7 +2,7 @@
 
 It does what the Rekognition labeler does on this side of the network (checks the image:
 format, size, pixels) and then, instead of calling a service, sleeps the given time. It is for
-measuring the pipeline (bench/pipeline.py) at a remote labeler's latency without the network;
+measuring the pipeline (the pipeline benchmark) at a remote labeler's latency without the network;
 it says nothing true about an image and is never the default.
 
 Its labels come from a fixed vocabulary (VOCABULARY, below): each image gets LABELS_PER_IMAGE

@@ -20,8 +20,9 @@ COCO = ("person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "t
         "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard",
         "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase",
         "scissors", "teddy bear", "hair drier", "toothbrush")
-# NanoDet was trained at 416×416; at 320 it costs 12 ms of CPU instead of 22 and, on the truth
-# photos (bench/labeling_quality.py), finds the same people: Instagram's subjects are large.
+# NanoDet was trained at 416×416; at 320 it costs about half the CPU and, on the truth photos
+# (the labeling quality bench; figures in docs/labeling.md), finds the same people: Instagram's
+# subjects are large.
 INPUT = 320
 STRIDES = (8, 16, 32)
 BINS = 11

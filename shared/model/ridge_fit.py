@@ -1,5 +1,5 @@
 """The default model's fit of one target (likes or comments): the design matrix and the
-recency-weighted ridge fits averaged over half-lives (shared/model/ridge.py says why)."""
+recency-weighted ridge fits averaged over half-lives (shared.model.ridge says why)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,5 @@
 """The request id: taken from the client's X-Request-ID (when it is a sane token) or made,
-bound to every log line of the request (shared/logs.py), returned as X-Request-ID, and put
+bound to every log line of the request (shared.logs), returned as X-Request-ID, and put
 in the headers of every message the request publishes, so the workers' lines carry it too.
 Lines logged once the request is authenticated also carry its `user_id`."""
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The post a person intends, as a prediction request names it beside its images: the format
 (`media_type`, `product_type`) and the `caption` (multipart text fields, all optional).
 
-The formats come from shared/contracts.py (FORMATS); /openapi.json describes the fields with
+The formats come from shared.contracts (FORMATS); /openapi.json describes the fields with
 the same table, and the pairs one can post as one branch per format (`anyOf`), so the spec
 refuses what the route refuses. Read before anything is stored: a bad field changes nothing.
 """

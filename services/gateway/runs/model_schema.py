@@ -1,7 +1,7 @@
 """The shape of GET /api/v1/model's answer, as JSON Schema (2020-12, which OpenAPI 3.1 uses):
 the route declares it as its 200 answer (`@api` in `runs.training`), so /openapi.json publishes it,
 and the tests check real answers against it.
-"chart" is made by shared/model/chart.py; docs/webapp.md says what the card draws from it."""
+"chart" is made by shared.model.chart; docs/webapp.md says what the card draws from it."""
 from __future__ import annotations
 
 _TIME = {"type": "string", "format": "date-time", "description": "ISO-8601, UTC"}

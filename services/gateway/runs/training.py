@@ -137,7 +137,7 @@ def model_summary(model: dict, with_coefficients: bool) -> dict:
         "mean_likes": model.get("mean_likes"), "mean_comments": model.get("mean_comments"),
         "backtest": model.get("backtest"), "selection": model.get("selection"), "labelers": model.get("labelers", []),
         "likes_hidden": int(model.get("likes_hidden") or 0),  # posts left out: their like counts are hidden
-        # what the card's accuracy chart draws (shared/model/chart.py); None for models built before it
+        # what the card's accuracy chart draws (shared.model.chart); None for models built before it
         "chart": model.get("chart"),
     }
     if with_coefficients:
