@@ -18,14 +18,15 @@ def create_app(deps: Deps | None = None) -> Flask:
     deps = deps or Deps()
     app.extensions["likely"] = deps
     app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_upload_bytes
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default provider has it
     request_id.install(app)  # first: every later hook and view logs with the request id
     errors.install(app)
     headers.install(app, deps.settings.public_url)
     if deps.settings.proxy_hops:  # the client's address as the trusted proxies saw it
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=deps.settings.proxy_hops, x_proto=deps.settings.proxy_hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=deps.settings.proxy_hops, x_proto=deps.settings.proxy_hops)
     limits.install(app, deps.settings)
     for bp in (health.bp, accounts.bp, handover.bp, instagram.bp, training.bp, predictions.bp, web.bp, admin.bp):
         app.register_blueprint(bp)

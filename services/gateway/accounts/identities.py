@@ -76,8 +76,8 @@ def _link(db: Database, provider: str, sub: str, email: str | None, user_id: str
         db.identities.insert_one({"_id": uuid.uuid4().hex, "provider": provider, "sub": sub, "user_id": user_id,
                                   "email": email, "linked_at": now()})
     except DuplicateKeyError:  # linked at the same moment by another request: whoever won owns it
-        owner = db.identities.find_one({"provider": provider, "sub": sub})["user_id"]
-        if owner != user_id:
+        owner = db.identities.find_one({"provider": provider, "sub": sub})
+        if owner is None or owner["user_id"] != user_id:  # (None: unlinked since: still not this one's)
             raise Refused("identity_taken", f"{provider} identity already belongs to another account") from None
     return user_id
 

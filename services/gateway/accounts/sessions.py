@@ -20,6 +20,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import cast
 
 from pymongo.database import Database
 from redis import Redis
@@ -67,7 +68,7 @@ class SessionStore:
         """The session of this token hash (expired or not: the caller tells which), or None if
         it was never issued or has been revoked."""
         try:
-            raw = self.redis.get(cache_key(token_hash))
+            raw = cast("bytes | None", self.redis.get(cache_key(token_hash)))  # a client with bytes replies
         except RedisError as exc:  # the cache is down: MongoDB still knows every session
             log.warning("session cache unavailable, reading MongoDB: %r", exc)
             return self._from_db(token_hash)

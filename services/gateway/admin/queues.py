@@ -21,7 +21,7 @@ def queue_stats(settings: Settings, session: requests.Session | None = None) -> 
     url = f"{settings.amqp_management_url.rstrip('/')}/api/queues/{vhost}"
     resp = (session or requests).get(
         url,
-        auth=(conn.userid, conn.password),
+        auth=(str(conn.userid), str(conn.password)),  # as requests would have made them
         timeout=TIMEOUT,
         params={"columns": "name,messages,messages_ready,messages_unacknowledged,consumers"},
     )

@@ -111,8 +111,9 @@ def overview():
     out = {"at": at.isoformat(), "runs": live_runs(d.db, d.redis, at), "queues": None, "labelers": None,
            "queues_error": None, "dead_letters": dead_letters.counts(d.db)}
     try:
-        out["queues"] = queues.work_queues(queues.queue_stats(d.settings))
-        out["labelers"] = next(q["consumers"] for q in out["queues"] if q["queue"] == topology.LABELER_POSTS.name)
+        work = queues.work_queues(queues.queue_stats(d.settings))
+        out["queues"] = work
+        out["labelers"] = next(q["consumers"] for q in work if q["queue"] == topology.LABELER_POSTS.name)
     except Exception as exc:  # noqa: BLE001 - the management API is down: show the rest
         log.warning("RabbitMQ management API unavailable: %r", exc)
         out["queues_error"] = f"RabbitMQ's management API did not answer ({exc.__class__.__name__})"
@@ -142,6 +143,7 @@ def replay_dead_letters():
     ids, everything = body.get("ids"), body.get("all") is True
     if not everything and not (isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids)):
         raise ApiError(400, "invalid_body", 'Say which: {"ids": ["..."]} or {"all": true}.')
+    ids = [] if everything else list(ids or [])
     d = deps()
     publish_raw = d.publisher.publish_raw
     try:

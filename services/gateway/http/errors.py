@@ -41,7 +41,7 @@ def install(app: Flask) -> None:
             message = f"Too many attempts ({exc.description}). Wait a moment (see Retry-After) and try again."
         resp = error_response(exc.code or 500, code, message)
         if exc.code == 405:  # RFC 9110: a 405 names the methods the resource has
-            resp.headers["Allow"] = ", ".join(sorted(exc.valid_methods or []))
+            resp.headers["Allow"] = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
         return resp
 
     @app.errorhandler(Exception)

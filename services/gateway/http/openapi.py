@@ -105,7 +105,7 @@ def api(*, responses: dict[int, Answer | tuple[str, Answer]], body: type[BaseMod
                 g.body = parse_json(op.body)
             return view(*args, **kwargs)
 
-        wrapper.__api__ = op
+        wrapper.__api__ = op  # type: ignore[attr-defined]  # the registry's mark on a view function
         return wrapper
 
     return decorate
@@ -120,7 +120,7 @@ def spec(app: Flask) -> dict:
         op: Operation | None = getattr(app.view_functions[rule.endpoint], "__api__", None)
         if op is None:
             continue
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             ops.append((rule, method, op))
             for _, answer in op.responses.values():
                 if _is_type(answer):

@@ -91,6 +91,8 @@ def _status(check: bool) -> dict:
     if check:
         token = instagram_account.access_token(deps().db, deps().cipher, deps().instagram, user)
         try:
+            if token is None:
+                raise TokenRejected("no token stored")
             deps().instagram.me(token)
         except TokenRejected:
             valid = False

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import cast
 
 from pymongo.database import Database
 
@@ -91,7 +92,7 @@ class RunStatusReader:
             return runs.status(self.db, self.progress, run)
         if live.state != run["state"]:  # a transition: what MongoDB says now
             run = self._record(run["_id"], fresh=True) or run
-        return runs.status(self.db, _Prefetched(self.progress, live), run)
+        return runs.status(self.db, cast(Progress, _Prefetched(self.progress, live)), run)  # duck-typed: get()
 
     def _record(self, run_id: str, fresh: bool = False) -> dict | None:
         now = self.clock()
