@@ -137,8 +137,6 @@ def logistic_fit(xs: list[float], ys: list[bool]) -> tuple[float, float]:
 
 def evidence(labeler, photos: Path, ids: list[str]) -> dict:
     """Each photo's raw detector outputs and the classifier's animal share (for --fit)."""
-    from shared.labeling.calibration import CURVES  # noqa: F401 (the kinds fitted)
-
     out = {}
     for pid in ids:
         img = labeler.intake((photos / "images" / f"{pid}.jpg").read_bytes()).image
@@ -150,7 +148,7 @@ def evidence(labeler, photos: Path, ids: list[str]) -> dict:
 def raw_values(ev, truth: dict, broad: set[str]) -> dict[str, list[tuple[str, float, bool]]]:
     """kind → [(photo id, raw value, whether the truth says the label holds)]."""
     from shared.labeling.coco import NAMES
-    from shared.labeling.things import MIN_AREA
+    from shared.labeling.things import text_evidence
 
     rows: dict[str, list] = {k: [] for k in ("person", "face", "smile", "object", "text", "poster", "portrait",
                                              "hand", "classifier", "category")}
@@ -170,8 +168,8 @@ def raw_values(ev, truth: dict, broad: set[str]) -> dict[str, list[tuple[str, fl
             if d.kind != "person":
                 rows["object"].append((pid, d.score, right(NAMES[d.kind][0], t)))
         rows["hand"].append((pid, max(hands, default=0.0), "Hand" in has))
-        if text.regions:
-            x = math.log10(max(text.area, MIN_AREA))
+        x = text_evidence(text)
+        if x is not None:
             rows["text"].append((pid, x, "Text" in has))
             rows["poster"].append((pid, x, "Poster" in has))
     return rows

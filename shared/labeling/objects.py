@@ -40,10 +40,6 @@ class Detection:
     score: float  # NanoDet's quality score 0-1 (not yet a probability: see calibration)
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the image
 
-    @property
-    def area(self) -> float:
-        return (self.box[2] - self.box[0]) * (self.box[3] - self.box[1])
-
 
 class ObjectDetector:
     def __init__(self, path, threads: int = 1):

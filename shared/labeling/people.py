@@ -42,7 +42,8 @@ def people_labels(objects: list[Detection], faces: list[Face], animal: float = 0
         return discount * confidence("face", f.score) * (1.0 if on_body else LONE_FACE)
 
     person_confs = sorted((discount * confidence("person", d.score) for d in persons), reverse=True)
-    face_confs = sorted((face_conf(f) for f in faces), reverse=True)
+    scored = [(f, face_conf(f)) for f in faces]
+    face_confs = sorted((c for _, c in scored), reverse=True)
     best = max(person_confs[:1] + face_confs[:1], default=0.0)
     if best < KEEP:
         return []
@@ -56,11 +57,11 @@ def people_labels(objects: list[Detection], faces: list[Face], animal: float = 0
             out.append(Label(name, c, parents))
     if face_confs and face_confs[0] >= KEEP:
         out += [Label("Face", face_confs[0], FACE), Label("Head", face_confs[0], ("Person",))]
-        clear = [f for f in faces if face_conf(f) >= KEEP]
-        smiles = [min(confidence("smile", f.happy), face_conf(f)) for f in clear if f.happy is not None]
+        clear = [(f, c) for f, c in scored if c >= KEEP]
+        smiles = [min(confidence("smile", f.happy), c) for f, c in clear if f.happy is not None]
         if smiles and max(smiles) > 0:
             out.append(Label("Smile", max(smiles), ("Face", *FACE)))
-        widest = max(clear, key=lambda f: f.width)
+        widest = max((f for f, _ in clear), key=lambda f: f.width)
         out.append(Label("Portrait", min(confidence("portrait", widest.width), face_confs[0]),
                          ("Photography", "Face", *FACE)))
     return out

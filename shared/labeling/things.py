@@ -28,12 +28,17 @@ def object_labels(objects: list[Detection]) -> list[Label]:
     return list(best.values())
 
 
+def text_evidence(text: TextFound) -> float | None:
+    """What the Text and Poster curves read: log10 of the text's share of the image (None: no text)."""
+    return math.log10(max(text.area, MIN_AREA)) if text.regions else None
+
+
 def text_labels(text: TextFound) -> list[Label]:
-    if text.regions == 0:
+    x = text_evidence(text)
+    if x is None:
         return []
-    x = math.log10(max(text.area, MIN_AREA))
-    return [Label("Text", confidence("text", x)),
-            Label("Poster", min(confidence("poster", x), confidence("text", x)))]
+    words = confidence("text", x)
+    return [Label("Text", words), Label("Poster", min(confidence("poster", x), words))]
 
 
 def hand_labels(scores: list[float]) -> list[Label]:

@@ -76,8 +76,8 @@ def test_objects_take_rekognition_names_and_the_best_score():
 
 
 def test_text_and_posters_grow_with_the_text_area():
-    assert text_labels(TextFound(0.0, 0, 0.0)) == []
-    small, large = names(text_labels(TextFound(0.002, 1, 0.8))), names(text_labels(TextFound(0.08, 9, 0.8)))
+    assert text_labels(TextFound(0.0, 0)) == []
+    small, large = names(text_labels(TextFound(0.002, 1))), names(text_labels(TextFound(0.08, 9)))
     assert small["Text"].confidence >= 50 > small["Poster"].confidence
     assert large["Poster"].confidence > 80
 
