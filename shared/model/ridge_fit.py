@@ -73,10 +73,10 @@ class _Design:
         self.caption_typical = typical_caption(caption_values(enc.mentions[rows], enc.caplen[rows]))
         self.names = (self.labels + [GAP] + [TYPE_PREFIX + p for p in self.types]
                       + [MEDIA_PREFIX + m for m in self.media] + HOUR + CAPTION)
-        label_pen = [HASHTAG_PENALTY if name.startswith("#") else LABEL_PENALTY for name in self.labels]
+        self.hashtags = np.array([name.startswith("#") for name in self.labels], dtype=bool)
         self.penalty = np.concatenate(
             (
-                label_pen,
+                np.where(self.hashtags, HASHTAG_PENALTY, LABEL_PENALTY),
                 [GAP_PENALTY],
                 np.full(len(self.types) + len(self.media), FORMAT_PENALTY),
                 np.full(len(HOUR), HOUR_PENALTY),
@@ -190,9 +190,8 @@ def fit_target(enc: Encoded, values: np.ndarray) -> dict | None:
     nl, nt, nm = len(design.labels), len(design.types), len(design.media)
     counts = (np.count_nonzero(X[:, :nl], axis=0) if not sparse.issparse(X) else np.diff(X[:, :nl].tocsc().indptr)) \
         if nl else np.zeros(0, dtype=int)
-    hashtags = np.array([name.startswith("#") for name in design.labels], dtype=bool)
     recent = X[-TYPICAL_POSTS:, :nl]
-    typical_tags = float(np.mean(recent @ np.where(hashtags, beta[:nl], 0.0))) if nl else 0.0
+    typical_tags = float(np.mean(recent @ np.where(design.hashtags, beta[:nl], 0.0))) if nl else 0.0
     at = nl + 1
     part = {
         "level": level, "posts": total, "window_posts": int(rows.size), "label_penalty_scale": label_penalty,

@@ -9,7 +9,7 @@ import numpy as np
 from .caption import CaptionFeatures
 from .data import Encoded
 from .features import MAX_GAP_HOURS, caption_columns, caption_values, gap_feature, gap_hours, hour_features
-from .formats import BASE_PRODUCT, FORMATS, format_key, media_of, product_of
+from .formats import BASE_MEDIA, BASE_PRODUCT, FORMATS, format_key, media_of, product_of
 from .ridge_fit import MAX_WINDOW, _half_life_weights
 from .solve import _weighted_medians
 
@@ -117,7 +117,7 @@ class RidgePredictor:
     def predict(self, labels, when_days=None, product_type=None, media_type=None,
                 caption: CaptionFeatures | None = None) -> dict:
         """labels: the image's and the caption's hashtags ('#name'), as (name, confidence)."""
-        media_type = media_type or "IMAGE"
+        media_type = media_type or BASE_MEDIA
         product_type = product_type or BASE_PRODUCT
         lp, cp = self.parts["likes"], self.parts["comments"]
         assert lp is not None  # a model has a likes part
