@@ -112,10 +112,10 @@ class UnknownFormat(ValueError):
 def post_format(media_type: str | None = None, product_type: str | None = None) -> tuple[str, str]:
     """The (media_type, product_type) a request names, a missing half filled in from the other
     (nothing: a photo; VIDEO alone: a reel; REELS alone: a video); UnknownFormat otherwise."""
+    if media_type is None and product_type is None:
+        return FORMATS[DEFAULT_FORMAT]
     for media, product in FORMATS.values():
         if media_type in (None, media) and product_type in (None, product):
-            if media_type is None and product_type is None:
-                return FORMATS[DEFAULT_FORMAT]
             return media, product
     known = ", ".join(f"{m}/{p} ({name})" for name, (m, p) in FORMATS.items())
     raise UnknownFormat(f"{media_type or '-'}/{product_type or '-'} is not a format you can post; known: {known}")

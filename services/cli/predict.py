@@ -58,7 +58,8 @@ def formats(p: dict) -> list[str]:
     else:
         out = [f"  as a {name_of(f)}: {_x(f.get('likes_factor'))} likes against a {name_of(rows[0])}"]
     if rows:
-        top = [r for r in rows if r.get("likes") == max(r.get("likes") or -1 for r in rows)]
+        most = max(r.get("likes") or -1 for r in rows)
+        top = [r for r in rows if r.get("likes") == most]
         out.append(f"    {'format':<10} {'likes':>8} {'80% range':>15} {'comments':>9} {'your posts':>11}")
         for r in rows:
             lo_hi = r.get("likes_range")
