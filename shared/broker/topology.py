@@ -114,10 +114,11 @@ def declare_all(channel) -> None:
     """Idempotently declare every exchange and queue (each service does this at start)."""
     for exchange in (COMMANDS, POSTS, RPC, DLX):
         exchange(channel).declare()
-    named = current()
+    settings = load()  # once per declaration, not once per retried queue
+    named = queues(settings.delivery_limit)
     work = cast("tuple[Queue, ...]", named["WORK_QUEUES"])
     dead = cast("tuple[Queue, ...]", named["DEAD_QUEUES"])
-    for queue in work + dead + tuple(r for q in work for r in retry_queues(q)):
+    for queue in work + dead + tuple(r for q in work for r in retry_queues(q, settings.retry_schedule)):
         queue(channel).declare()
 
 

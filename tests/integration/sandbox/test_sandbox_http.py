@@ -31,12 +31,15 @@ def sb(accounts):
         yield server
 
 
+# What every authorize request of these tests asks (its state, and the account picked, vary).
+AUTHORIZE = {"client_id": CID, "redirect_uri": CB, "response_type": "code", "scope": "instagram_business_basic"}
+
+
 def connect(sb, account="alice"):
     """The whole OAuth round trip over HTTP, as Likely does it: authorize (no redirect
     followed), code -> short-lived -> long-lived."""
-    r = requests.get(f"{sb.url}/oauth/authorize", allow_redirects=False, params={
-        "client_id": CID, "redirect_uri": CB, "response_type": "code", "scope": "instagram_business_basic",
-        "state": "abc", "account": account})
+    r = requests.get(f"{sb.url}/oauth/authorize", allow_redirects=False,
+                     params={**AUTHORIZE, "state": "abc", "account": account})
     assert r.status_code == 302
     q = parse_qs(urlsplit(r.headers["Location"]).query)
     assert q["state"] == ["abc"] and r.headers["Location"].startswith(CB + "?")
@@ -87,16 +90,7 @@ def test_oauth_round_trip_me_and_refresh(sb):
 
 
 def test_account_picker_lists_accounts(sb):
-    r = requests.get(
-        f"{sb.url}/oauth/authorize",
-        params={
-            "client_id": CID,
-            "redirect_uri": CB,
-            "response_type": "code",
-            "scope": "instagram_business_basic",
-            "state": "s",
-        },
-    )
+    r = requests.get(f"{sb.url}/oauth/authorize", params={**AUTHORIZE, "state": "s"})
     assert r.status_code == 200 and ">alice</a>" in r.text
 
 
