@@ -1,7 +1,6 @@
 """build_model / predict: round trips, the served kind, tiny histories, the chart, speed."""
 import json
 import math
-import time
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -157,10 +156,10 @@ def test_unknown_kind_raises():
         predict(doc, [("Dog", 99.0)], kind="nope")
 
 
-def test_predict_reuses_the_prepared_document():
-    # Speed itself is measured by bench/model.py (0.2-0.7 ms a prediction, target 1 ms); here,
-    # on a machine shared with other work, only what makes it fast: the document is prepared
-    # once, and a prediction stays far from the cost of preparing it again.
+def test_predict_reuses_the_prepared_document(monkeypatch):
+    # Speed itself is measured by bench/model.py (0.1-0.7 ms a prediction, target 1 ms). A timing
+    # bound here failed now and then on a machine busy with other suites, so this checks what
+    # makes it fast by counting: the document is prepared once, not once per prediction.
     rng = np.random.default_rng(1)
     vocab = [f"label{j}" for j in range(2000)]
     posts = [TrainingPost(f"m{i}", T0 + timedelta(hours=6 * i), int(rng.integers(10, 1000)), 3,
@@ -168,13 +167,18 @@ def test_predict_reuses_the_prepared_document():
     doc = build_model(posts)
     labels = [(vocab[j], 90.0) for j in range(100)]
     assert load(doc) is load(doc)
-    colds = []
-    for _ in range(5):
-        t = time.perf_counter()
-        model.Model(doc).predict(labels, when=T0)  # prepared anew
-        colds.append(time.perf_counter() - t)
-    t = time.perf_counter()
+    prepared = []
+    real_init = model.Model.__init__
+
+    def counting_init(self, *a, **kw):
+        prepared.append(1)
+        real_init(self, *a, **kw)
+
+    monkeypatch.setattr(model.Model, "__init__", counting_init)
     for _ in range(50):
         predict(doc, labels, when=T0)
-    warm = (time.perf_counter() - t) / 50
-    assert warm < float(np.median(colds)) / 2 and warm < 0.05
+    assert prepared == []  # the document prepared by load() above serves every prediction
+    fresh = dict(doc)  # another document (a rebuilt model) is prepared, once
+    for _ in range(5):
+        predict(fresh, labels, when=T0)
+    assert prepared == [1]
