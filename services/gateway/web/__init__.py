@@ -28,6 +28,11 @@ def home():
                            max_caption=MAX_CAPTION_CHARS)
 
 
+@bp.get("/insights")
+def insights():
+    return render_template("insights.html", page="insights")
+
+
 @bp.get("/login")
 def login():
     messages = {
