@@ -76,6 +76,9 @@ def report(results: dict, cpu: list[float], truth: dict) -> dict:
     print(f"{len(results)} photos: labels per photo median {statistics.median(counts):g}, "
           f"mean {statistics.mean(counts):.2f}; no label {sum(c == 0 for c in counts)} "
           f"({sum(c == 0 for c in counts) / len(counts):.1%}); a person label on {len(person)}")
+    with_person = [len(results[pid].labels) for pid in person]
+    print(f"  on the {len(person)} photos with a person label: labels per photo median "
+          f"{statistics.median(with_person or [0]):g}, mean {statistics.mean(with_person or [0]):.2f}")
     print(f"CPU per photo (all threads, decode included): median {statistics.median(cpu) * 1000:.1f} ms, "
           f"p90 {sorted(cpu)[int(0.9 * (len(cpu) - 1))] * 1000:.1f} ms")
     judged = [(pid, lab.name, right(lab.name, truth[pid])) for pid in truth if pid in results
@@ -102,6 +105,7 @@ def report(results: dict, cpu: list[float], truth: dict) -> dict:
         "labels_mean": round(statistics.mean(counts), 2),
         "share_no_label": round(sum(c == 0 for c in counts) / len(counts), 3),
         "share_person": round(len(person) / len(results), 3),
+        "labels_median_with_person": statistics.median(with_person or [0]),
         "truth_photos": len(with_people) + len(without),
         "person_recall": round(recall, 3),
         "person_false_rate": round(false_person, 3),
@@ -136,24 +140,25 @@ def logistic_fit(xs: list[float], ys: list[bool]) -> tuple[float, float]:
 
 
 def evidence(labeler, photos: Path, ids: list[str]) -> dict:
-    """Each photo's raw detector outputs and the classifier's animal share (for --fit)."""
+    """Each photo's raw detector outputs, the classifier's names and its outdoor share (for --fit)."""
     out = {}
     for pid in ids:
         img = labeler.intake((photos / "images" / f"{pid}.jpg").read_bytes()).image
         probs = labeler.probabilities(labeler.model_input(img)[None])[0]
-        out[pid] = (*labeler._detect(img)(), labeler.class_probabilities(probs))
+        out[pid] = (*labeler._detect(img)(), labeler.class_probabilities(probs), labeler.outdoor_evidence(probs))
     return out
 
 
 def raw_values(ev, truth: dict, broad: set[str]) -> dict[str, list[tuple[str, float, bool]]]:
     """kind → [(photo id, raw value, whether the truth says the label holds)]."""
     from shared.labeling.coco import NAMES
+    from shared.labeling.people import clothing_evidence
     from shared.labeling.things import text_evidence
 
     rows: dict[str, list] = {k: [] for k in ("person", "face", "smile", "object", "text", "poster", "portrait",
-                                             "hand", "classifier", "category")}
+                                             "hand", "classifier", "category", "clothing", "outdoors")}
     for pid, t in truth.items():
-        objects, text, faces, hands, classes = ev[pid]
+        objects, text, faces, hands, classes, outdoor = ev[pid]
         for name, p in classes.items():
             rows["category" if name in broad else "classifier"].append((pid, p, right(name, t)))
         persons = [d.score for d in objects if d.kind == "person"]
@@ -168,6 +173,8 @@ def raw_values(ev, truth: dict, broad: set[str]) -> dict[str, list[tuple[str, fl
             if d.kind != "person":
                 rows["object"].append((pid, d.score, right(NAMES[d.kind][0], t)))
         rows["hand"].append((pid, max(hands, default=0.0), "Hand" in has))
+        rows["clothing"].append((pid, clothing_evidence(objects, classes.get("Clothing", 0.0)), "Clothing" in has))
+        rows["outdoors"].append((pid, outdoor, "Outdoors" in has))
         x = text_evidence(text)
         if x is not None:
             rows["text"].append((pid, x, "Text" in has))
@@ -198,9 +205,9 @@ def fit(labeler, photos: Path, truth: dict) -> None:
                 continue
             ch, sh = logistic_fit([r[1] for r in train], [r[2] for r in train])
             kept = [r[2] for r in test if r[1] >= ch]
-            checks.append(f"{sum(kept)}/{len(kept)}")
+            checks.append(f"{sum(kept)}/{len(kept)} right, {sum(kept)}/{sum(r[2] for r in test)} found")
         print(f'    "{kind}": Curve({c:.3g}, {s:.3g}),  # n={len(rs)}, positives {sum(r[2] for r in rs)}; '
-              f"out of sample, right at >= 50: {' and '.join(checks)}")
+              f"out of sample, at >= 50: {' and '.join(checks)}")
     print("}")
 
 

@@ -6,6 +6,7 @@
 - BlazeFace and an expression model: faces, smiles (faces.py, people.py).
 - MediaPipe's palm detector: hands (hands.py, things.py).
 - PP-OCRv4's text detector: text and posters (text.py, things.py).
+- "Outdoors" from the classifier's places and outdoor things (scenes.py).
 
 The detectors' confidences are calibrated on real Instagram photos (calibration.py). No
 network; nothing but onnxruntime, numpy, Pillow and OpenCV is imported; the ONNX files and
@@ -27,9 +28,10 @@ from .calibration import digest as calibration_digest
 from .faces import FaceDetector
 from .hands import HandDetector
 from .intake import IntakeImage, load_image
-from .objects import INPUT as DETECTOR_INPUT
+from .objects import SECOND_LOOK as DETECTOR_INPUT
 from .objects import ObjectDetector
 from .people import people_labels
+from .scenes import outdoor_evidence, outdoor_rows, scene_labels
 from .text import TextDetector
 from .things import hand_labels, object_labels, text_labels
 from .types import Label, LabelResult, finish
@@ -84,6 +86,7 @@ class OfflineLabeler:
         self.version = f"{table['version']}+{mix}"
         self.id = f"offline-{self.model}@{self.version}"
         self._build_index(table["classes"])
+        self._outdoor = outdoor_rows([c["name"] for c in table["classes"]])
         from .onnx_session import open_session
 
         self._session = open_session(self.models_dir / MODEL_FILE, self.threads)
@@ -174,6 +177,9 @@ class OfflineLabeler:
                 out.append(Label(name, c, self._parents[self._index[name]]))
         return out
 
+    def outdoor_evidence(self, probs: np.ndarray) -> float:
+        return outdoor_evidence(probs, self._outdoor)
+
     def _detect(self, img: Image.Image):
         """Start the detectors on the pool; returns a function that waits for them."""
         jobs: list = [self._pool.submit(self._objects.detect, img), self._pool.submit(self._text.detect, img)]
@@ -184,8 +190,9 @@ class OfflineLabeler:
     def _result(self, probs: np.ndarray, found) -> LabelResult:
         objects, text, faces, hands = found
         classes = self.class_probabilities(probs)
-        labels = merge(self.class_labels(classes), people_labels(objects, faces, classes.get("Animal", 0.0)),
-                       object_labels(objects), text_labels(text), hand_labels(hands))
+        people = people_labels(objects, faces, classes.get("Animal", 0.0), classes.get("Clothing", 0.0))
+        labels = merge(self.class_labels(classes), people, object_labels(objects), text_labels(text),
+                       hand_labels(hands), scene_labels(self.outdoor_evidence(probs)))
         return LabelResult(self.id, finish(labels, self.min_confidence, self.max_labels))
 
     def label(self, data: bytes) -> LabelResult:

@@ -14,6 +14,7 @@ from shared.labeling.hands import ANCHOR_LAYERS as HAND_ANCHORS
 from shared.labeling.objects import COCO, Detection
 from shared.labeling.offline import merge
 from shared.labeling.people import people_labels
+from shared.labeling.scenes import OUTDOOR_CLASSES, outdoor_evidence, outdoor_rows, scene_labels
 from shared.labeling.text import TextFound
 from shared.labeling.tfjs_to_onnx import with_targs
 from shared.labeling.things import hand_labels, object_labels, text_labels
@@ -64,6 +65,42 @@ def test_a_confident_animal_outweighs_a_person_and_a_face():
     evidence = ([person(0.6)], [face(0.8)])
     assert "Person" in names(people_labels(*evidence, animal=0.3))
     assert people_labels(*evidence, animal=0.92) == []
+
+
+def test_clothing_goes_with_a_confident_person_and_grows_with_the_garments_seen():
+    plain = names(people_labels([person(0.95)], []))
+    dressed = names(people_labels([person(0.95)], [], clothing=0.4))
+    assert plain["Clothing"].confidence >= 50 and dressed["Clothing"].confidence > plain["Clothing"].confidence
+    assert names(people_labels([person(0.55)], []))["Clothing"].confidence < 50  # unsure person, no garment
+    assert people_labels([], [], clothing=0.9) == []  # a garment alone is the classifier's "Clothing", not this
+
+
+def test_outdoors_reads_the_classifier_on_places_and_outdoor_things():
+    import numpy as np
+
+    table = ["Tabby Cat", "Valley", "Tram", "Couch"]
+    rows = outdoor_rows(table)
+    assert [table[i] for i in rows] == ["Valley", "Tram"] and {"Valley", "Tram"} <= OUTDOOR_CLASSES
+    probs = np.array([0.1, 0.5, 0.3, 0.1])
+    assert outdoor_evidence(probs, rows) == pytest.approx(0.8)
+    assert names(scene_labels(0.8))["Outdoors"].confidence > 90
+    assert scene_labels(0.02)[0].confidence < 20  # a cat on a couch: far below the threshold of 50
+
+
+def test_an_unsure_person_gets_a_second_look_at_the_trained_size(monkeypatch):
+    from shared.labeling import objects
+
+    looks = []
+
+    def detect_at(self, img, size):
+        looks.append(size)
+        return [person(0.4 if size == objects.INPUT else 0.8)] if img == "unsure" else [person(0.9)]
+
+    monkeypatch.setattr(objects.ObjectDetector, "detect_at", detect_at)
+    detector = objects.ObjectDetector.__new__(objects.ObjectDetector)
+    assert detector.detect("unsure")[0].score == 0.8 and looks == [objects.INPUT, objects.SECOND_LOOK]
+    looks.clear()
+    assert detector.detect("sure")[0].score == 0.9 and looks == [objects.INPUT]
 
 
 def test_objects_take_rekognition_names_and_the_best_score():
