@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shared.model.backtest import read_posts, real_data_dir  # noqa: E402
-from shared.model.backtest_metrics import MIN_BACKTEST_POSTS, split_index  # noqa: E402
+from shared.model.backtest_metrics import MIN_BACKTEST_POSTS, spearman, split_index  # noqa: E402
 from shared.model.data import encode  # noqa: E402
 from shared.model.features import hour_features  # noqa: E402
 from shared.model.insights import compute_insights, insights_answer  # noqa: E402
@@ -50,6 +50,7 @@ from shared.model.threads import single_threaded  # noqa: E402
 
 DEFAULT_DATA = str(real_data_dir() or ROOT.parent / "shared" / "data" / "real")
 MIN_SIDE = 2  # newer posts needed on each side of a weekday's later estimate
+MIN_RANKED = 5  # newer posts needed to rank them against the heatmap
 
 
 def _test_residuals(part: dict, test) -> np.ndarray:
@@ -111,7 +112,8 @@ def _summary(values: list[float]) -> dict:
 @single_threaded
 def judge(accounts: dict, tz: str = "UTC") -> dict:
     weekdays, effects = Tally(), Tally()
-    recommended, unsupported = [], []
+    recommended, near, unsupported = [], [], []
+    ranking: dict[str, list[float]] = {"evidence": [], "not_enough_evidence": []}
     counts = {"accounts": 0, "timing_evidence": 0, "timing_not_enough": 0, "effects_evidence": 0,
               "effects_not_enough": 0, "effects_none_listed": 0}
     for name in sorted(accounts):
@@ -139,12 +141,17 @@ def judge(accounts: dict, tz: str = "UTC") -> dict:
         wd, hr = local_slots(np.round(test.t * 86400.0), tz)
         slots = {(b["weekday"], b["hour"]) for b in timing["best"] if b["evidence"]}
         top = {(b["weekday"], b["hour"]) for b in timing["best"]}
-        for chosen, into in ((slots, recommended), (top if not slots else set(), unsupported)):
+        around = {(d, (h + k) % 24) for d, h in slots for k in (-1, 0, 1)}
+        for chosen, into in ((slots, recommended), (around, near), (top if not slots else set(), unsupported)):
             if chosen:
                 inside = np.array([(d, h) in chosen for d, h in zip(wd.tolist(), hr.tolist(), strict=True)])
                 later = _contrast(r, inside)
                 if later is not None:
                     into.append(later[0])
+        if test.n >= MIN_RANKED:  # the whole heatmap: did slots estimated better do better later?
+            effect = {(c["weekday"], c["hour"]): c["effect"] for c in timing["cells"]}
+            ranking[timing["verdict"]].append(spearman(r, [effect[(d, h)] for d, h in zip(wd.tolist(), hr.tolist(),
+                                                                                         strict=True)]))
         for entry in timing["weekdays"]:
             inside = wd == entry["weekday"]
             if inside.sum() >= MIN_SIDE and (~inside).sum() >= MIN_SIDE:
@@ -160,7 +167,11 @@ def judge(accounts: dict, tz: str = "UTC") -> dict:
             later = _contrast(r, inside, plus)
             if later is not None:
                 effects.add(entry, later)
-    return {**counts, "recommended_slots": _summary(recommended),
+    return {**counts, "recommended_slots": _summary(recommended), "recommended_slots_within_1h": _summary(near),
+            "heatmap_spearman": {v: {"accounts": len(x), "mean": float(np.mean(x)) if x else None,
+                                     "median": float(np.median(x)) if x else None,
+                                     "positive_share": float(np.mean(np.asarray(x) > 0)) if x else None}
+                                 for v, x in ranking.items()},
             "top_slots_without_evidence": _summary(unsupported),
             "weekday_effects": weekdays.figures(), "effects": effects.figures()}
 
