@@ -92,6 +92,11 @@ def report(results: dict, cpu: list[float], truth: dict) -> dict:
     print(f"truth ({len(with_people) + len(without)} photos, {len(with_people)} with people): Person on "
           f"{recall:.1%} of those with people, on {false_person:.1%} of those without; "
           f"precision {precision:.3f} ({ok} of {len(judged)} labels right)")
+    # What a labeler that said exactly what the truth names as present would score: the
+    # ceiling of the label-count figures on this sample for the truth's vocabulary.
+    ceiling = [len(truth[pid]["present"]) for pid in truth if pid in results]
+    print(f"  the truth itself (its present names only): labels per photo median {statistics.median(ceiling):g}, "
+          f"no label {sum(c == 0 for c in ceiling) / max(1, len(ceiling)):.1%}")
     by_name: dict[str, list[bool]] = {}
     for _, name, r in judged:
         by_name.setdefault(name, []).append(r)
@@ -110,6 +115,8 @@ def report(results: dict, cpu: list[float], truth: dict) -> dict:
         "person_recall": round(recall, 3),
         "person_false_rate": round(false_person, 3),
         "precision": round(precision, 3),
+        "truth_labels_median": statistics.median(ceiling),
+        "truth_share_no_label": round(sum(c == 0 for c in ceiling) / max(1, len(ceiling)), 3),
         "judged_labels": len(judged),
         "cpu_ms_median": round(statistics.median(cpu) * 1000, 1),
     }
