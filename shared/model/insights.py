@@ -72,6 +72,10 @@ def effects_answer(effects: list[dict]) -> dict:
                    f"{MIN_EFFECT_POSTS} posts moved likes clearly ({up} up, {len(lifts) - up} down); "
                    f"the others' {LEVEL:.0%} intervals include no effect.")
         verdict = "evidence"
+    elif not effects:
+        message = (f"Not enough evidence: no label, hashtag or format was seen on {MIN_EFFECT_POSTS} posts or more, "
+                   "too few to tell what works.")
+        verdict = "not_enough_evidence"
     else:
         message = (f"Not enough evidence: none of the {len(effects)} labels, hashtags and formats seen on at "
                    f"least {MIN_EFFECT_POSTS} posts moved likes clearly (every {LEVEL:.0%} interval includes "

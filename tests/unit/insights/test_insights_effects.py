@@ -88,5 +88,11 @@ def test_stored_insights_are_storable_small_and_answer_in_any_zone():
     assert athens["timing"]["cells"] != utc["timing"]["cells"]
 
 
+def test_nothing_to_judge_is_said_so():
+    answer = effects_answer([])
+    assert answer == {"verdict": "not_enough_evidence", "items": [], "message": answer["message"]}
+    assert answer["message"].startswith("Not enough evidence: no label, hashtag or format was seen on 3 posts")
+
+
 def test_no_ridge_fit_no_insights():
     assert compute_insights({"models": {}}, _account(n=20)) is None
