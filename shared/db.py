@@ -49,6 +49,8 @@ def ensure_indexes(db: Database) -> None:
     # otherwise.)
     db.run_media.create_index([("user_id", ASCENDING), ("run_id", ASCENDING), ("listing", ASCENDING)])
     db.run_failures.create_index([("user_id", ASCENDING), ("run_id", ASCENDING)])
+    # Each post's insights, read by the ingestor (services.ingestor.insights), one per user and media.
+    db.post_insights.create_index([("user_id", ASCENDING), ("media_id", ASCENDING)], unique=True)
     db.models.create_index([("user_id", ASCENDING), ("version", DESCENDING)], unique=True)
     db.models.create_index([("source", ASCENDING)], unique=True)
     db.predictions.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])

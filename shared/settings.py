@@ -156,6 +156,11 @@ class Settings(BaseSettings):
         "Pause at 100% usage when the header gives no reset time, seconds"))
     instagram_max_pause: float = Field(900.0, description=(
         "Longest pause a worker waits out; a longer reset fails the request as throttled"))
+    instagram_insights: bool = Field(True, description=(
+        "Ask for instagram_business_manage_insights and read each post's reach, views, saves and shares "
+        "(false: an app not approved for it; nothing is asked or read)"))
+    instagram_insights_batch: int = Field(50, description=(
+        "Posts whose insights the ingestor reads between two writes to MongoDB (one bulk write a batch)"))
     # observability (shared.worker_metrics)
     metrics_port: int = Field(0, description=(
         "Port on which a worker process serves /metrics and /healthz (0: none); one per process on a shared host "

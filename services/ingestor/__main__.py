@@ -28,6 +28,8 @@ def main() -> None:
             access_token=access_token,
             publish=publisher.publish,
             publish_many=publisher.publish_many,
+            fetch_insights=instagram.media_insights if settings.instagram_insights else None,
+            insights_batch=settings.instagram_insights_batch,
         )
 
     broker.run_worker(topology.INGESTOR_TRAIN, handler, name="ingestor", settings=settings)

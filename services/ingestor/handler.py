@@ -6,13 +6,15 @@ from typing import Callable, Iterable
 
 from pymongo.database import Database
 
+from services.ingestor.insights import Fetch, changed_since_model, read_insights
 from shared import runs
 from shared.broker import Delivery, Reject, Retry
 from shared.broker.confirms import publish_all
-from shared.contracts import PostDiscovered, TrainRequested
+from shared.contracts import BuildRequested, PostDiscovered, TrainRequested
 from shared.instagram import InstagramError, Media, Throttled, TokenRejected
 from shared.progress import Progress
 from shared.run_state import RunState
+from shared.runs import now
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +38,18 @@ def select_images(media: Iterable[Media]) -> tuple[list[Media], int]:
 
 def handle_train(msg: TrainRequested, delivery: Delivery, *, db: Database, progress: Progress,
                  list_media: Callable[[str], Iterable[Media]], access_token: Callable[[dict], str | None],
-                 publish: Callable, publish_many: Callable | None = None) -> None:
+                 publish: Callable, publish_many: Callable | None = None, fetch_insights: Fetch | None = None,
+                 insights_batch: int = 50) -> None:
     """`publish_many` (Publisher.publish_many) publishes the run's posts in one confirmed batch;
-    without it they go one by one through `publish`."""
+    without it they go one by one through `publish`. `fetch_insights`
+    (InstagramClient.media_insights; None: insights are not read) reads each post's insights
+    while listing (services.ingestor.insights)."""
     run = runs.get_owned(db, msg.run_id, msg.user_id)
     if run is None:
         raise Reject(f"unknown run {msg.run_id}")
     if run["state"] == RunState.LISTING:
-        run = _list(run, delivery, db=db, progress=progress, list_media=list_media, access_token=access_token)
+        run = _list(run, delivery, db=db, progress=progress, list_media=list_media, access_token=access_token,
+                    publish=publish, fetch_insights=fetch_insights, insights_batch=insights_batch)
         if run is None:
             return
     if run["state"] != RunState.RUNNING:
@@ -58,7 +64,8 @@ def handle_train(msg: TrainRequested, delivery: Delivery, *, db: Database, progr
     publish_all((PostDiscovered.of_post(post) for post in runs.media(db, run)), publish, publish_many)
 
 
-def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_token) -> dict | None:
+def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_token, publish, fetch_insights,
+          insights_batch) -> dict | None:
     user = db.users.find_one({"_id": run["user_id"]})
     token = access_token(user) if user else None
     if not token:
@@ -76,12 +83,20 @@ def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_tok
             runs.finish(db, progress, run, RunState.FAILED, reason=f"Instagram could not be read: {exc.message}")
             return None
         raise Retry(str(exc)) from exc
+    insights = (read_insights(db, run["user_id"], token, images, fetch=fetch_insights, now=now(),
+                              batch=insights_batch) if fetch_insights else None)
     stored = {p["media_id"] for p in db.posts.find({"user_id": run["user_id"]}, {"media_id": 1})}
     new = [m for m in images if m.id not in stored]
     log.info("run %s: %d posts, %d new, %d with likes hidden", run["_id"], len(images), len(new), likes_hidden)
     if not new:
         runs.set_likes_hidden(db, run["_id"], likes_hidden)
-        runs.finish(db, progress, run, RunState.DONE, reason="No new posts: the model is up to date.")
+        reason = "No new posts: the model is up to date."
+        moved = changed_since_model(db, run["user_id"]) if insights is not None else 0
+        if moved:
+            # young posts' insights moved since the model was built: it learns them again
+            publish(BuildRequested.rebuild(run["user_id"]))
+            reason = f"No new posts; the insights of {moved} posts changed: the model is rebuilt with them."
+        runs.finish(db, progress, run, RunState.DONE, reason=reason)
         return None
     posts = [{
         "run_id": run["_id"], "user_id": run["user_id"], "media_id": m.id, "media_url": m.image_url,

@@ -3,6 +3,8 @@
 - `client`: the API client (`InstagramClient`), the shapes it reads (`Media`, `Token`) and its
   errors (`InstagramError`, `TokenRejected`, `Throttled`);
 - `usage`: the usage headers, read to space requests out before Instagram throttles;
+- `media_insights`: a post's insights (reach, views, saves, shares) as Instagram answers them,
+  and why a metric is missing;
 - `account`: a user's connection as stored in `users.instagram`, the token encrypted at rest.
 
 The client's names are here too: `from shared.instagram import InstagramClient, Media`.

@@ -138,9 +138,15 @@ class InstagramClient:
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         query = urlencode({
             "client_id": self.s.instagram_client_id, "redirect_uri": redirect_uri,
-            "response_type": "code", "scope": "instagram_business_basic", "state": state,
+            "response_type": "code", "scope": ",".join(self.scopes()), "state": state,
         })
         return f"{self.s.instagram_auth_url}/oauth/authorize?{query}"
+
+    def scopes(self) -> tuple[str, ...]:
+        """The permissions asked for: the profile and media, and each post's insights unless
+        LIKELY_INSTAGRAM_INSIGHTS is off (an app not approved for them)."""
+        return ("instagram_business_basic",) + (
+            ("instagram_business_manage_insights",) if self.s.instagram_insights else ())
 
     def exchange_code(self, code: str, redirect_uri: str) -> Token:
         data = self._request("POST", f"{self.s.instagram_api_url}/oauth/access_token", data={
@@ -180,6 +186,12 @@ class InstagramClient:
                 yield parse_media(item)
             # `paging.next` carries every parameter, the `after` cursor included; the last page has none.
             url, params = (page.get("paging") or {}).get("next"), None
+
+    def media_insights(self, token: str, media_id: str, metrics: tuple[str, ...]) -> dict:
+        """`GET /{media-id}/insights?metric=...`, Instagram's answer as it came
+        (shared.instagram.media_insights reads it); a refusal raises as any request's does."""
+        return self._request("GET", f"{self._graph()}/{media_id}/insights",
+                             params={"metric": ",".join(metrics), "access_token": token})
 
     # --- plumbing ----------------------------------------------------------------------------
     def _graph(self) -> str:

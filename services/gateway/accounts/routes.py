@@ -118,7 +118,7 @@ def delete_account():
         if run:
             runs.cancel(d.db, d.progress, run, "The account was deleted.")
     runs.delete_user_runs(d.db, g.user_id)
-    for collection in ("posts", "models", "predictions", "oauth_states", "oidc_states", "identities",
+    for collection in ("posts", "post_insights", "models", "predictions", "oauth_states", "oidc_states", "identities",
                        "email_verifications"):
         d.db[collection].delete_many({"user_id": g.user_id})
     d.store.delete_prefix(storage.user_prefix(g.user_id))
