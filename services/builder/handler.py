@@ -11,7 +11,9 @@ from pymongo.errors import DuplicateKeyError
 from shared import runs
 from shared.broker import Delivery, Reject
 from shared.contracts import BuildRequested
+from shared.instagram.media_insights import PostInsights
 from shared.model import NotEnoughPosts, TrainingPost, build_model
+from shared.model.post_metrics import fit_metrics
 from shared.progress import Progress
 from shared.run_state import RunState
 
@@ -46,6 +48,12 @@ def to_training(stored: list[dict]) -> list[TrainingPost]:
     ]
 
 
+def insights_of(db: Database, user_id: str) -> dict[str, PostInsights]:
+    """Each post's insights as the ingestor last read them (services.ingestor.insights), by media id."""
+    return {d["media_id"]: PostInsights.from_doc(d) for d in db.post_insights.find(
+        {"user_id": user_id}, {"media_id": 1, "values": 1, "missing": 1, "settled": 1, "detail": 1})}
+
+
 def likes_hidden(db: Database, user_id: str, run: dict | None) -> int:
     """How many of the user's posts were left out of training because their likes are hidden,
     as the run's listing counted them (a rebuild: the latest listing's count)."""
@@ -56,7 +64,9 @@ def likes_hidden(db: Database, user_id: str, run: dict | None) -> int:
 
 
 def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progress: Progress,
-                 fit: Callable[[list[TrainingPost]], dict] = build_model) -> BuildOutcome:
+                 fit: Callable[[list[TrainingPost]], dict] = build_model,
+                 fit_others: Callable[[list[TrainingPost], dict[str, PostInsights]], dict] = fit_metrics,
+                 ) -> BuildOutcome:
     """Returns what happened: 'built', 'skipped' (already built / run not live) or 'not_enough_posts'."""
     run = None
     if msg.run_id:
@@ -73,13 +83,16 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
         outcome = BuildOutcome.SKIPPED
     else:
         stored = labelled_posts(db, msg.user_id)
+        training = to_training(stored)
         try:
-            doc = fit(to_training(stored))
+            doc = fit(training)
         except NotEnoughPosts as exc:
             if run:
                 runs.finish(db, progress, run, RunState.DONE, reason=str(exc))
             return BuildOutcome.NOT_ENOUGH_POSTS
-        doc = {**doc, "likes_hidden": likes_hidden(db, msg.user_id, run)}
+        # reach, views, saves, shares: the same model for each the account has enough posts of
+        doc = {**doc, "likes_hidden": likes_hidden(db, msg.user_id, run),
+               "metrics": fit_others(training, insights_of(db, msg.user_id))}
         # from the posts read (another read of the user's posts would cost a second scan: docs/performance.md)
         labelers = sorted({p["labeler"] for p in stored if p.get("labeler")})
         outcome = _store(db, msg.user_id, source, doc, labelers=labelers)

@@ -3,8 +3,9 @@
     likely signup EMAIL            likely login EMAIL          likely logout
     likely connect [--account NAME]  (the sandbox approves NAME at once; otherwise open the URL)
     likely train                   (progress bar; Ctrl-C offers to cancel)
-    likely predict IMAGE... [--as photo|carousel|reel] [--caption TEXT]
-                                   (a table, best first; each format's figures, the hashtags' effects)
+    likely predict IMAGE... [--as photo|carousel|reel] [--caption TEXT] [--rank-by likes|reach|views|saves|shares]
+                                   (a table, best first; each format's figures, the hashtags' effects,
+                                   reach, views, saves and shares where the model has them)
     likely model [--coefficients]
     likely top [--once]            (operators: runs in progress, queues, labelers, dead letters; live)
     likely dead-letters [--replay ID ... | --all]   (operators: list, or publish again)
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs, urlparse
 
 from services.cli.client import ApiError, LikelyClient
 from shared.contracts import FORMATS
+from shared.model.post_metrics import RANK_BY
 from shared.settings import load
 
 SESSION = Path(os.environ.get("LIKELY_CLI_SESSION", Path.home() / ".config" / "likely" / "session.json"))
@@ -109,7 +111,7 @@ def cmd_predict(args):
 
     c = _client(args)
     files, data = predict.request_parts(args.images, args.as_, args.caption)
-    path = "/api/v1/predictions" + (f"?model={args.model}" if args.model else "")
+    path = "/api/v1/predictions" + predict.query(args.model, args.rank_by)
     print(predict.report(c.request("POST", path, files=files, data=data)))
 
 
@@ -161,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", help="model kind, e.g. label_mean")
     p.add_argument("--as", dest="as_", choices=list(FORMATS), help="the format you will post (default: photo)")
     p.add_argument("--caption", help="the caption you will write: its hashtags count")
+    p.add_argument("--rank-by", dest="rank_by", choices=list(RANK_BY), default="likes",
+                   help="several images: rank them by this (default: likes)")
     p = sub.add_parser("model")
     p.add_argument("--coefficients", action="store_true")
     p = sub.add_parser("top", help="operators: a live view of runs, queues and dead letters")

@@ -1,13 +1,17 @@
-"""`likely predict IMAGE... [--as photo|carousel|reel] [--caption TEXT]`: the table of
-predictions, best first, then for each image what each format would get and what the
-caption's hashtags do."""
+"""`likely predict IMAGE... [--as photo|carousel|reel] [--caption TEXT] [--rank-by METRIC]`:
+the table of predictions, best first (by likes, or the metric asked), then for each image what
+each format would get, what the caption's hashtags do, and its reach, views, saves and shares
+where the model has them (why not where it has not)."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from shared.contracts import FORMATS
 
 NAMES = {pair: name for name, pair in FORMATS.items()}
+METRICS_NOTE = ("reach, views, saves, shares: learnt from your posts' insights like likes; no real data set of ours "
+                "has them, so their accuracy is unmeasured")
 
 
 def request_parts(images: list[str], as_: str | None, caption: str | None) -> tuple[list, dict]:
@@ -19,6 +23,12 @@ def request_parts(images: list[str], as_: str | None, caption: str | None) -> tu
     if caption is not None:
         data["caption"] = caption
     return files, data
+
+
+def query(model: str | None, rank_by: str | None) -> str:
+    """The request's query string ('' when it names nothing but the defaults)."""
+    params = {k: v for k, v in (("model", model), ("rank_by", rank_by)) if v and not (k == "rank_by" and v == "likes")}
+    return f"?{urlencode(params)}" if params else ""
 
 
 def _n(x) -> str:
@@ -38,11 +48,35 @@ def name_of(f: dict) -> str:
 
 
 def table(rows: list[dict]) -> list[str]:
-    out = [f"{'#':>2}  {'image':<28} {'likes':>8} {'comments':>9}  labels"]
+    by = rows[0].get("rank_by") or "likes"
+    extra = by if by != "likes" else None  # ranked by a metric: its column beside likes
+    out = [f"{'#':>2}  {'image':<28} {'likes':>8} {'comments':>9}" + (f" {extra:>9}" if extra else "") + "  labels"]
     for i, p in enumerate(rows, 1):
         labels = ", ".join(lab["name"] + ("" if lab["matched"] else "?") for lab in p["labels"][:6])
         comments = "-" if p.get("comments") is None else f"{p['comments']:.1f}"
-        out.append(f"{i:>2}  {(p.get('filename') or '')[:28]:<28} {p['likes']:>8.1f} {comments:>9}  {labels}")
+        metric = ((p.get("metrics") or {}).get(extra) or {}).get("value") if extra else None
+        out.append(f"{i:>2}  {(p.get('filename') or '')[:28]:<28} {p['likes']:>8.1f} {comments:>9}"
+                   + (f" {_n(metric):>9}" if extra else "") + f"  {labels}")
+    return out
+
+
+def metrics(p: dict) -> list[str]:
+    """Reach, views, saves and shares: each predicted with its 80% range and the label that moves
+    it most, or why the model has not got it."""
+    ms = p.get("metrics")
+    if not ms:
+        return []
+    out = ["  beside likes:", f"    {'metric':<8} {'predicted':>10} {'80% range':>17}"]
+    for name, m in ms.items():
+        if not m.get("available"):
+            out.append(f"    {name:<8} {'-':>10} {'':>17}  not predicted: {m.get('why') or m.get('reason')}")
+            continue
+        lo_hi = m.get("range")
+        span = f"{_n(lo_hi[0])}-{_n(lo_hi[1])}" if lo_hi else "-"
+        effects = [e for e in (m.get("labels") or []) + (m.get("hashtags") or []) if e.get("factor") is not None]
+        top = max(effects, key=lambda e: abs((e["factor"] or 1) - 1), default=None)
+        note = f"from {_count(m.get('posts', 0), 'post')}" + (f"; {top['name']} {_x(top['factor'])}" if top else "")
+        out.append(f"    {name:<8} {_n(m.get('value')):>10} {span:>17}  {note}")
     return out
 
 
@@ -94,8 +128,10 @@ def report(out: dict) -> str:
     rows = out.get("predictions", [out])
     lines = table(rows)
     for i, p in enumerate(rows, 1):
-        more = formats(p) + caption(p)
+        more = formats(p) + caption(p) + metrics(p)
         if more:
             lines += [f"#{i} {p.get('filename') or ''}", *more]
     lines.append(f"model v{rows[0]['model_version']} ({rows[0]['model_kind']}); '?' = label unknown to the model")
+    if any(m.get("available") for p in rows for m in (p.get("metrics") or {}).values()):
+        lines.append(METRICS_NOTE)
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from shared.broker import Delivery
 from shared.contracts import InferReply, InferRequest, post_format
 from shared.labeling import ImageRejected
 from shared.model import Model
+from shared.model.post_metrics import predict_metrics
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,16 @@ def infer(msg: InferRequest, *, store: storage.ImageStore, labeler, models: Mode
             return error(exc.code, exc.message)
     # v1 names no format and no caption: a photo in the feed, the image alone
     media_type, product_type = post_format(getattr(msg, "media_type", None), getattr(msg, "product_type", None))
+    pairs = [(lab.name, lab.confidence) for lab in labels.labels]
+    caption = getattr(msg, "caption", None)
     try:
-        out = model.predict([(lab.name, lab.confidence) for lab in labels.labels], kind=msg.model_kind,
-                            media_type=media_type, product_type=product_type, caption=getattr(msg, "caption", None))
+        out = model.predict(pairs, kind=msg.model_kind, media_type=media_type, product_type=product_type,
+                            caption=caption)
     except ValueError as exc:
         return error("unknown_model_kind", str(exc))
+    # reach, views, saves, shares: each the model has, or why not (shared.model.post_metrics)
+    out["metrics"] = predict_metrics(model.doc, pairs, media_type=media_type, product_type=product_type,
+                                     caption=caption)
     parents = {lab.name: list(lab.parents) for lab in labels.labels}
     for entry in out["labels"]:
         entry["parents"] = parents.get(entry["name"], [])

@@ -109,8 +109,9 @@ def _widen(spread, errs):
 
 
 @single_threaded
-def build_model(posts: list[TrainingPost], *, now: datetime | None = None) -> dict:
-    """Fit every kind on all the posts and backtest them; serve DEFAULT_KIND. See module doc."""
+def build_model(posts: list[TrainingPost], *, now: datetime | None = None, unit: str = "likes") -> dict:
+    """Fit every kind on all the posts and backtest them; serve DEFAULT_KIND. See module doc.
+    `unit`: what a post's `likes` count (shared.model.post_metrics fits reach, views, ... so)."""
     enc = encode(posts)
     if enc.n == 0:
         raise NotEnoughPosts("not enough posts: the model needs at least one post with a like count "
@@ -147,7 +148,7 @@ def build_model(posts: list[TrainingPost], *, now: datetime | None = None) -> di
         "first_post": datetime.fromtimestamp(enc.t[0] * 86400.0, tz=timezone.utc).isoformat(),
         "last_post": datetime.fromtimestamp(enc.t[-1] * 86400.0, tz=timezone.utc).isoformat(),
         "min_confidence": MIN_CONFIDENCE,
-        "chart": chart_data(enc, level_path(models[kind], enc), held_out.get(kind), backtest),
+        "chart": chart_data(enc, level_path(models[kind], enc), held_out.get(kind), backtest, unit),
     }
 
 

@@ -49,15 +49,16 @@ def holdout(enc: Encoded, predicted, backtest: dict | None) -> dict | None:
     return out
 
 
-def summary(enc: Encoded, level: list, ho: dict | None) -> str:
+def summary(enc: Encoded, level: list, ho: dict | None, unit: str = "likes") -> str:
+    """In words; `unit`: what the counts are (likes, or reach, views, saves, shares: shared.model.post_metrics)."""
     words = [f"{enc.n} posts from {_iso(float(enc.t[0]))[:10]} to {_iso(float(enc.t[-1]))[:10]}, "
-             f"median {int(np.median(enc.likes))} likes."]
+             f"median {int(np.median(enc.likes))} {unit}."]
     if level:
         first, last = level[0][1], level[-1][1]
-        words.append(f"The model's level went from about {first:.0f} to {last:.0f} likes a post.")
+        words.append(f"The model's level went from about {first:.0f} to {last:.0f} {unit} a post.")
     if ho:
         words.append(f"Trained on the oldest {ho['train_posts']} posts, it predicted the newest {ho['test_posts']}: "
-                     f"typically within x{math.exp(ho['mae_log']):.2f} of the actual likes, and "
+                     f"typically within x{math.exp(ho['mae_log']):.2f} of the actual {unit}, and "
                      f"{ho['covered']} of {ho['test_posts']} inside the 80% range.")
         if ho.get("baseline"):
             b = ho["baseline"]
@@ -69,7 +70,8 @@ def summary(enc: Encoded, level: list, ho: dict | None) -> str:
     return " ".join(words)
 
 
-def chart_data(enc: Encoded, level: list[tuple[float, float]], held_out, backtest: dict | None) -> dict:
+def chart_data(enc: Encoded, level: list[tuple[float, float]], held_out, backtest: dict | None,
+               unit: str = "likes") -> dict:
     first = max(0, enc.n - MAX_POINTS)
     ho = holdout(enc, held_out, backtest)
     return {
@@ -77,5 +79,5 @@ def chart_data(enc: Encoded, level: list[tuple[float, float]], held_out, backtes
                   for t, v in zip(enc.t[first:], enc.likes[first:], strict=True)],
         "level": [{"t": _iso(t), "likes": round(v, 1)} for t, v in level],
         "holdout": ho,
-        "summary": summary(enc, level, ho),
+        "summary": summary(enc, level, ho, unit),
     }

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts import MEDIA_TYPES, PRODUCT_TYPES
 from shared.model import KINDS
+from shared.model.post_metrics import RANK_BY
 from shared.run_state import LIVE_STATES, TERMINAL_STATES
 
 
@@ -122,6 +123,33 @@ class CaptionEffect(_Open):
     length: int = Field(description="characters")
 
 
+class MetricEffect(_Open):
+    name: str = Field(description="a label, or a caption's hashtag ('#name')")
+    matched: bool = Field(description="seen on the account's posts that have this metric")
+    effect: Optional[float] = Field(description="what the prediction would lose without it (negative: it lowers it)")
+    factor: Optional[float]
+
+
+class MetricPrediction(_Open):
+    """One metric Instagram reports beside likes (reach, views, saves, shares), predicted by the
+    same model fitted on the account's posts that have it; or why the model has not got it."""
+
+    available: bool = Field(description="false: the model has not got this metric (`reason`, `why`)")
+    posts: int = Field(description="the account's posts with a settled count of it, trained on")
+    value: Optional[float] = Field(default=None, description="the prediction (a median)")
+    range: Optional[list[float]] = Field(default=None, description="80% range [low, high]")
+    level: Optional[float] = Field(default=None, description="the prediction without any label or hashtag")
+    labels: Optional[list[MetricEffect]] = None
+    hashtags: Optional[list[MetricEffect]] = None
+    factors: Optional[dict[str, float]] = Field(default=None, description="gap, hour, format and caption factors")
+    format_factor: Optional[float] = None
+    backtest: Optional[dict] = Field(default=None, description="{mae, mae_log, spearman, coverage_80, test_posts, "
+                                                               "train_posts} on the newest posts, held out")
+    reason: Optional[Literal["not_granted", "too_old", "not_available", "no_data", "not_settled", "unreadable",
+                             "not_read", "not_enough_posts"]] = Field(default=None, description="why not, as a code")
+    why: Optional[str] = Field(default=None, description="why not, in words (the posts missing it, by reason)")
+
+
 class Prediction(_Open):
     id: str
     created_at: str
@@ -132,11 +160,15 @@ class Prediction(_Open):
     model_version: int
     model_kind: str
     labels: list[dict] = Field(description="{name, confidence, matched, likes, comments, parents}")
-    rank: Optional[int] = Field(default=None, description="several images: 1 for the most liked")
+    rank: Optional[int] = Field(default=None, description="several images: 1 for the best by `rank_by`")
     format: Optional[PostFormat] = Field(default=None, description="the format asked for and its effect")
     formats: Optional[list[FormatOutcome]] = Field(
         default=None, description="what the same image would get as each format one can post (photo, carousel, reel)")
     caption: Optional[CaptionEffect] = Field(default=None, description="the caption's hashtags and their effects")
+    metrics: Optional[dict[str, MetricPrediction]] = Field(
+        default=None, description="reach, views, saves, shares: each predicted where the model has it, else why not "
+                                  "(null: a prediction made before Likely read insights)")
+    rank_by: Optional[str] = Field(default=None, description="several images: what they were ranked by")
 
 
 class Ranked(BaseModel):
@@ -167,8 +199,12 @@ class HistoryQuery(BaseModel):
 class PredictQuery(BaseModel):
     model: Optional[Literal[KINDS]] = Field(  # type: ignore[valid-type]
         default=None, description="the model kind to ask (default: the one the model selected)")
+    rank_by: Literal[RANK_BY] = Field(  # type: ignore[valid-type]
+        default="likes", description="several images: rank them by this prediction (a metric the model has not got: "
+                                     "409 metric_not_predicted)")
 
-    error_codes: ClassVar[dict] = {("model", "literal_error"): "unknown_model_kind"}
+    error_codes: ClassVar[dict] = {("model", "literal_error"): "unknown_model_kind",
+                                   ("rank_by", "literal_error"): "unknown_rank_by"}
 
 
 class ImageQuery(BaseModel):

@@ -12,7 +12,7 @@ from services.gateway.deps import deps
 from services.gateway.http.errors import ApiError
 from services.gateway.http.openapi import Content, Form, api
 from services.gateway.http.schemas import Error, History, HistoryQuery, ImageQuery, PredictionAnswer, PredictQuery
-from services.gateway.predictions import post_intent, uploads
+from services.gateway.predictions import post_intent, ranking, uploads
 from shared import storage
 from shared.broker.rpc import RpcTimeout
 from shared.contracts import infer_request
@@ -133,12 +133,14 @@ UPLOAD_FORM = Form(
           "unknown_product_type, unknown_format (a pair one cannot post), caption_too_long, invalid_caption "
           "(a file, or twice), ...", Error),
     404: ("the upload was gone before the inferer read it (image_not_found)", Error),
-    409: ("no model yet (model_not_trained)", Error),
+    409: ("no model yet (model_not_trained), or several images to rank by a metric the model has not got "
+          "(metric_not_predicted, with why)", Error),
     413: ("a body, an image or an image's pixels beyond the limits: payload_too_large, image_too_large, "
           "too_many_pixels", Error),
     503: ("the inferer did not answer in time (inferer_unavailable), or a backing service is down", Error)})
 def create():
-    """Predict likes and comments for one image, or rank several (multipart `image` fields).
+    """Predict likes and comments (and reach, views, saves, shares where the model has them) for
+    one image, or rank several (multipart `image` fields) by `?rank_by=` (likes by default).
 
     Optional text fields name the post intended, the same for every image: `media_type` and
     `product_type` (IMAGE/FEED a photo, the default; CAROUSEL_ALBUM/FEED a carousel;
@@ -149,8 +151,11 @@ def create():
     intent = post_intent.read(request.form, request.files)
     files = _image_fields()
     checked = _check(files)
-    if d.db.models.count_documents({"user_id": g.user_id}, limit=1) == 0:
+    model = d.db.models.find_one({"user_id": g.user_id}, ranking.PROJECTION, sort=[("version", -1)])
+    if model is None:
         raise ApiError(409, "model_not_trained", "You have no model yet: connect Instagram and train one.")
+    if len(files) > 1:
+        ranking.check(model, g.query.rank_by)
     stored: list[tuple[str, str]] = []
     try:
         _store(files, checked, stored)
@@ -161,10 +166,7 @@ def create():
     views = [_view(p) for p in docs]
     if len(views) == 1:
         return jsonify(views[0]), 201
-    ranked = sorted(views, key=lambda v: (v["likes"] or 0), reverse=True)
-    for rank, v in enumerate(ranked, 1):
-        v["rank"] = rank
-    return jsonify({"predictions": ranked}), 201
+    return jsonify({"predictions": ranking.rank(views, g.query.rank_by)}), 201
 
 
 @bp.get("/api/v1/predictions")

@@ -60,6 +60,32 @@ CHART = _obj(
     nullable=True,
 )
 
+METRIC = {
+    "type": "object",
+    "required": ["available", "posts", "missing"],
+    "properties": {
+        "available": {"type": "boolean", "description": "false: not fitted (`reason`, `why`)"},
+        "posts": {**_INT, "description": "posts with a settled count of this metric, trained on"},
+        "missing": {"type": "object", "additionalProperties": _INT,
+                    "description": "{reason: posts}: why the others lack it (not_granted, too_old, not_available, "
+                                   "no_data, not_settled, unreadable, not_read)"},
+        "kind": {"type": "string"},
+        "backtest": {"type": ["object", "null"], "description": "the served kind's scores on the newest posts"},
+        "selection": {"type": ["string", "null"]},
+        "mean": _NUM_OR_NULL,
+        "chart": {**CHART, "description": "as `chart`, its counts (the `likes` fields) this metric's"},
+        "reason": {"type": "string"},
+        "why": {"type": ["string", "null"]},
+    },
+}
+METRICS = {
+    "type": ["object", "null"],
+    "description": "reach, views, saves, shares, each fitted like likes where the account has enough posts with it; "
+                   "null for a model built before Likely read insights. No real data set of ours has these metrics: "
+                   "the figures prove the path, not the accuracy (docs/model.md)",
+    "additionalProperties": METRIC,
+}
+
 MODEL = {
     "type": "object",
     "required": ["version", "kind", "trained_at", "posts", "backtest", "likes_hidden", "chart"],
@@ -76,6 +102,7 @@ MODEL = {
         "labelers": {"type": "array"},
         "likes_hidden": {**_INT, "description": "posts left out: their like counts are hidden"},
         "chart": CHART,
+        "metrics": METRICS,
         "coefficients": {"type": "object", "description": "with ?coefficients=1: {label: {likes, comments, count}}"},
     },
 }

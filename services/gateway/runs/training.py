@@ -130,6 +130,7 @@ def rebuild():
 
 def model_summary(model: dict, with_coefficients: bool) -> dict:
     from shared.model import coefficients
+    from shared.model.post_metrics import summary as metrics_summary
 
     out = {
         "version": model["version"], "kind": model["kind"], "trained_at": model["trained_at"].isoformat(),
@@ -139,6 +140,8 @@ def model_summary(model: dict, with_coefficients: bool) -> dict:
         "likes_hidden": int(model.get("likes_hidden") or 0),  # posts left out: their like counts are hidden
         # what the card's accuracy chart draws (shared.model.chart); None for models built before it
         "chart": model.get("chart"),
+        # reach, views, saves, shares: each one's backtest and chart, or why the model has not got it
+        "metrics": metrics_summary(model),
     }
     if with_coefficients:
         out["coefficients"] = coefficients(model)

@@ -20,3 +20,26 @@ def test_an_answer_without_formats_prints_the_table_alone():
         " #  image                           likes  comments  labels",
         " 1  a.jpg                            10.0         -  Dog?",
         "model v3 (label_mean); '?' = label unknown to the model"]
+
+
+def test_metrics_beside_likes_each_with_its_range_or_why_not_and_ranked_by_one():
+    metrics = {"reach": {"available": True, "value": 1313.4, "range": [1042.0, 1842.0], "posts": 25,
+                         "labels": [{"name": "Dog", "matched": True, "effect": 200.0, "factor": 1.18}], "hashtags": []},
+               "shares": {"available": False, "reason": "no_data", "posts": 0,
+                          "why": "shares: 0 of your posts have it, 10 needed (25 Instagram had no data for it)"}}
+    row = {"filename": "a.jpg", "likes": 10.0, "comments": 1.0, "labels": [{"name": "Dog", "matched": True}],
+           "model_version": 2, "model_kind": "ridge", "metrics": metrics, "rank_by": "reach"}
+    lines = report({"predictions": [row, {**row, "filename": "b.jpg", "metrics": {**metrics, "reach": {
+        **metrics["reach"], "value": 900.0}}}]}).splitlines()
+    assert lines[0].split() == ["#", "image", "likes", "comments", "reach", "labels"]
+    assert lines[1].split()[-2:] == ["1,313", "Dog"] and lines[2].split()[-2:] == ["900", "Dog"]
+    assert "    reach         1,313       1,042-1,842  from 25 posts; Dog x1.18" in lines
+    assert any(line.strip().startswith("shares") and "not predicted: shares: 0 of your posts" in line for line in lines)
+    assert lines[-1].startswith("reach, views, saves, shares: learnt from your posts' insights")
+
+
+def test_the_query_names_only_what_is_not_the_default():
+    from services.cli.predict import query
+
+    assert query(None, "likes") == "" and query("ridge", None) == "?model=ridge"
+    assert query(None, "shares") == "?rank_by=shares"
