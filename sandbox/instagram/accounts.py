@@ -113,6 +113,8 @@ class Account:
     folder: Path
     posts: list[dict] = field(default_factory=list)
     account_type: str = "MEDIA_CREATOR"
+    #: {"granted": false} and {"professional_since": TIMESTAMP}: sandbox.instagram.media_insights
+    insights: dict = field(default_factory=dict)
 
     def sorted_posts(self) -> list[dict]:
         """Newest first, as Instagram lists media (ties: larger id first)."""
@@ -159,6 +161,7 @@ def load_account(root: str | os.PathLike, name: str) -> Account:
         folder=folder,
         posts=posts,
         account_type=str(data.get("account_type") or "MEDIA_CREATOR"),
+        insights=dict(data.get("insights") or {}),
     )
 
 

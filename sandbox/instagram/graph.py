@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from . import media_insights
 from .errors import no_such_object, param_error
 from .media import (
     MEDIA_FIELDS,
@@ -106,6 +107,17 @@ def me_media(version=None):
 @graph.get("/<node>/media")
 def node_media(node, version=None):
     return list_media(node)
+
+
+@graph.get("/<ver:version>/<media_id>/insights")
+@graph.get("/<media_id>/insights")
+def insights(media_id, version=None):
+    """A post's insights (sandbox.instagram.media_insights)."""
+    sb = sandbox()
+    _, acct, ctl = sb.check_token(bearer())
+    with sb.control.lock:
+        ctl.stats["insights"] += 1
+    return jsonify(media_insights.answer(acct, ctl, media_id, sb.all_posts(acct), request.args.get("metric")))
 
 
 @graph.get("/<ver:version>/<media_id>")

@@ -9,7 +9,8 @@ and the cat do best, objects and textures worst), grow with time (the audience t
 the two years), have a small weekday and hour effect and multiplicative log-normal noise;
 comments are roughly proportional to likes with their own noise. Like a real account today it
 holds reels (VIDEO, media_product_type REELS, with a thumbnail) and posts whose like counts the
-owner hid (like_count null: the API omits it). Everything comes from one fixed seed, so two
+owner hid (like_count null: the API omits it), and insights: none for its oldest posts (made
+before it became professional), an empty set for two. Everything comes from one fixed seed, so two
 runs write the same account. A run that finds a complete account made by
 the same recipe does nothing.
 """
@@ -31,7 +32,7 @@ from PIL import Image
 from .accounts import default_user_id, format_timestamp, load_account, post_files, write_account
 from .demo_sources import SOURCES, jpeg, source_file, sources_digest, variation
 
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 SEED = 20241104
 N_POSTS = 72
 START = datetime(2024, 11, 4, tzinfo=timezone.utc)
@@ -41,6 +42,8 @@ N_CAROUSEL = 5
 N_VIDEO = 3
 N_MORE_REELS = 3  # photos posted as reels (chosen after the rest, with their own seed)
 N_LIKES_HIDDEN = 2  # posts whose owner hid the like count
+N_BEFORE_PROFESSIONAL = 8  # the oldest posts, made before the account became professional: no insights (2108006)
+N_NO_INSIGHTS = 2  # posts whose insights are an empty data set
 BASE_LIKES = 60.0
 GROWTH = 3.0  # newest posts get ~3x the likes of the oldest, all else equal
 LIKE_NOISE = 0.30  # sigma of the log-normal noise on likes
@@ -144,10 +147,24 @@ def build(n_posts: int = N_POSTS) -> tuple[list[dict], dict[str, bytes], dict]:
                      "source": src.key, "expected_likes": round(expected, 1)})
         posts.append(post)
     reels_and_hidden(posts, files)
+    insights = demo_insights(posts)
     meta = {"seed": SEED, "recipe_version": RECIPE_VERSION,
             "sources": {s.key: {"package": s.package, "path": f"{s.module}/{s.path}", "shows": s.shows,
                                 "likes_effect": s.likes, "comments_effect": s.comments} for s in SOURCES}}
+    meta["insights"] = insights
     return posts, files, meta
+
+
+def demo_insights(posts: list[dict]) -> dict:
+    """The account's insights settings (sandbox.instagram.media_insights): it became professional
+    after its N_BEFORE_PROFESSIONAL oldest posts, and N_NO_INSIGHTS others answer an empty data
+    set; every other post's values are derived from its likes and format when served."""
+    rng = np.random.default_rng(SEED + 2)
+    first = posts[N_BEFORE_PROFESSIONAL]["timestamp"]  # posts are oldest first
+    later = list(range(N_BEFORE_PROFESSIONAL, len(posts)))
+    for i in rng.choice(later, size=N_NO_INSIGHTS, replace=False):
+        posts[int(i)]["insights"] = {}
+    return {"professional_since": first}
 
 
 def reels_and_hidden(posts: list[dict], files: dict[str, bytes]) -> None:
@@ -193,7 +210,7 @@ def make_demo(accounts_dir: str | Path, name: str = "demo", force: bool = False,
     tmp_root = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
         write_account(tmp_root, name, posts, files, username="likely.demo", user_id=default_user_id(name),
-                      account_type="MEDIA_CREATOR", extra={"generator": meta})
+                      account_type="MEDIA_CREATOR", extra={"generator": meta, "insights": meta["insights"]})
         (tmp_root / name / MARKER).write_text(recipe + "\n")
         old = root / f".{name}-old"
         if old.exists():

@@ -53,9 +53,11 @@ class AccountControl:
             "throttled": 0,
             "rejected": 0,
             "token": 0,
+            "insights": 0,
         }
     )
     usage: dict = field(default_factory=dict)  # "app" / "business" -> the usage headers' numbers
+    insight_reads: dict = field(default_factory=dict)  # media id -> its insights read so far (media_insights)
 
     def as_json(self) -> dict:
         return {

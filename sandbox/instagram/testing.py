@@ -172,9 +172,10 @@ def tiny_jpeg(seed: int, size: tuple[int, int] = (64, 64)) -> bytes:
 
 
 def sample_account(root, name: str = "alice", n_posts: int = 7, *, carousel: bool = True, video: bool = True,
-                   start: str = "2025-01-01T12:00:00+0000") -> list[dict]:
+                   start: str = "2025-01-01T12:00:00+0000", insights: dict | None = None) -> list[dict]:
     """Write a small account of n_posts (one day apart, likes 10, 20, ...) and return its posts
-    oldest first. With carousel / video, the 2nd and 3rd posts are a CAROUSEL_ALBUM and a VIDEO."""
+    oldest first. With carousel / video, the 2nd and 3rd posts are a CAROUSEL_ALBUM and a VIDEO.
+    `insights`: the account's insights settings (sandbox.instagram.media_insights)."""
     import hashlib
     from datetime import timedelta
 
@@ -198,5 +199,5 @@ def sample_account(root, name: str = "alice", n_posts: int = 7, *, carousel: boo
             post.update(media_type="IMAGE", file=f"{mid}.jpg")
             images[f"{mid}.jpg"] = tiny_jpeg(i)
         posts.append(post)
-    write_account(root, name, posts, images)
+    write_account(root, name, posts, images, extra={"insights": insights} if insights else None)
     return posts
