@@ -75,7 +75,7 @@ const LikelyChart = (() => {
 
   /* Each held-out post at x(p, i): its 80% range (a bar with caps), the prediction (an open
      diamond), the actual likes (a dot), and its numbers on hover. */
-  function heldMarks(held, x, Y) {
+  function heldMarks(held, x, Y, unit = "likes") {
     const cap = 3;
     return [
       svg("g", { class: "c-range" }, held.map((p, i) => {
@@ -85,7 +85,7 @@ const LikelyChart = (() => {
           svg("line", { x1: xx - cap, x2: xx + cap, y1: lo, y2: lo }), svg("line", { x1: xx - cap, x2: xx + cap, y1: hi, y2: hi }));
       })),
       svg("g", { class: "c-held-out" }, held.map((p, i) => svg("g", {},
-        svg("title", {}, `${DATE.format(p.t)}: ${p.actual} likes, predicted ${Math.round(p.predicted)}` +
+        svg("title", {}, `${DATE.format(p.t)}: ${p.actual} ${unit}, predicted ${Math.round(p.predicted)}` +
           (p.low !== null && p.high !== null ? ` (80% range ${Math.round(p.low)}–${Math.round(p.high)})` : "")),
         svg("path", { class: "c-predicted", d: diamond(x(p, i), Y(p.predicted), 4.5) }),
         svg("circle", { class: "c-held", cx: x(p, i), cy: Y(p.actual), r: 3.4 })))),
@@ -111,14 +111,14 @@ const LikelyChart = (() => {
         svg("text", { class: "c-band-label", x: w - m.right - 4, y: m.top + 12, "text-anchor": "end" }, "held out"));
     }
     root.append(xAxis(w, h, m, timeTicks(d.t0, d.t1, Math.floor((w - m.left - m.right) / 72)).map((tk) => ({ x: X(tk.t), label: tk.label }))));
-    const [ranges, marks] = heldMarks(d.held, (p) => X(p.t), Y);
+    const [ranges, marks] = heldMarks(d.held, (p) => X(p.t), Y, d.unit);
     root.append(ranges);
     if (d.level.length) {
       root.append(svg("polyline", { class: "c-level", points: d.level.map((p) => `${X(p.t)},${Y(p.likes)}`).join(" ") }));
     }
     const heldAt = new Set(d.held.map((p) => p.t));
     root.append(svg("g", { class: "c-posts" }, d.posts.filter((p) => !heldAt.has(p.t)).map((p) =>
-      svg("circle", { class: "c-post", cx: X(p.t), cy: Y(p.likes), r: 2.6 }, svg("title", {}, `${DATE.format(p.t)}: ${p.likes} likes`)))));
+      svg("circle", { class: "c-post", cx: X(p.t), cy: Y(p.likes), r: 2.6 }, svg("title", {}, `${DATE.format(p.t)}: ${p.likes} ${d.unit || "likes"}`)))));
     root.append(marks);
     return root;
   }
@@ -136,15 +136,15 @@ const LikelyChart = (() => {
       : { timeZone: "UTC", day: "numeric", month: "short" });
     const every = Math.max(1, Math.ceil(d.held.length / Math.max(1, Math.floor((w - m.left - m.right) / 64))));
     root.append(xAxis(w, h, m, d.held.map((p, i) => ({ x: X(i), label: f.format(p.t) })).filter((tk, i) => i % every === 0)));
-    root.append(...heldMarks(d.held, (p, i) => X(i), Y));
+    root.append(...heldMarks(d.held, (p, i) => X(i), Y, d.unit));
     return root;
   }
 
   function legend(d) {
-    const items = [["post", d.held.length ? "A post's likes (trained on)" : "A post's likes"]];
+    const items = [["post", d.held.length ? `A post's ${d.unit || "likes"} (trained on)` : `A post's ${d.unit || "likes"}`]];
     if (d.level.length) items.push(["level", "The model's level through time"]);
     if (d.held.length) {
-      items.push(["band", "Newest posts, held out"], ["held", "A held-out post's actual likes"], ["predicted", "What the model predicted for it"]);
+      items.push(["band", "Newest posts, held out"], ["held", `A held-out post's actual ${d.unit || "likes"}`], ["predicted", "What the model predicted for it"]);
       if (d.ranged) items.push(["range", "Its 80% range"]);
     }
     const { el } = Likely;
@@ -159,7 +159,7 @@ const LikelyChart = (() => {
     return el("details", { class: "chart-table" },
       el("summary", {}, `The ${d.held.length} held-out posts as a table`),
       el("table", { class: "top-labels", id: "chart-holdout" },
-        el("caption", {}, "Held-out posts: actual and predicted likes"),
+        el("caption", {}, `Held-out posts: actual and predicted ${d.unit || "likes"}`),
         el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Posted"), el("th", { scope: "col", class: "num" }, "Actual"),
           el("th", { scope: "col", class: "num" }, "Predicted"), el("th", { scope: "col", class: "num" }, "80% range"),
           el("th", { scope: "col" }, "Inside"))),
@@ -170,24 +170,25 @@ const LikelyChart = (() => {
   }
 
   /* The chart's section for the model card: title, SVG (redrawn to its width), legend, the
-     summary in words beside it, the held-out posts as a table. null draws nothing. */
-  function render(chart) {
+     summary in words beside it, the held-out posts as a table. null draws nothing. `unit`: what
+     the counts are (likes; reach, views, saves or shares for a metric's chart). */
+  function render(chart, unit = "likes") {
     const { el } = Likely;
-    const d = prepare(chart || {});
+    const d = { ...prepare(chart || {}), unit };
     const summary = el("p", { class: "chart-summary", id: "chart-summary" }, chart && chart.summary ? chart.summary : "");
-    const section = el("section", { class: "chart", id: "model-chart", "aria-labelledby": "chart-heading" },
-      el("h3", { id: "chart-heading" }, "Your likes through time, and the model against them"));
+    const section = el("section", { class: "chart", id: "model-chart", "aria-labelledby": "chart-heading", "data-unit": unit },
+      el("h3", { id: "chart-heading" }, `Your ${unit} through time, and the model against them`));
     if (!d.posts.length) {
       section.append(el("p", { class: "muted" }, "No posts to draw."), summary);
       return section;
     }
-    const label = `Chart of the likes of your ${d.posts.length} post${d.posts.length === 1 ? "" : "s"} through time, on a log scale` +
+    const label = `Chart of the ${unit} of your ${d.posts.length} post${d.posts.length === 1 ? "" : "s"} through time, on a log scale` +
       (d.level.length ? ", with the model's level" : "") +
-      (d.held.length ? `, and for the newest ${d.held.length} posts, held out, the predicted likes against the actual ones` +
+      (d.held.length ? `, and for the newest ${d.held.length} posts, held out, the predicted ${unit} against the actual ones` +
         (d.ranged ? " with their 80% ranges" : "") : "") + ". The summary beside it says the same in words.";
     const plot = el("div", { class: "chart-plot" });
     const zoom = d.held.length ? el("div", { class: "chart-plot chart-zoom" }) : null;
-    const zoomLabel = `Chart of the newest ${d.held.length} posts, held out, one beside the next: each one's actual likes` +
+    const zoomLabel = `Chart of the newest ${d.held.length} posts, held out, one beside the next: each one's actual ${unit}` +
       ` and what the model predicted${d.ranged ? ", with its 80% range" : ""}, on a log scale.`;
     let drawn = 0, observer = null;
     const redraw = () => {

@@ -1,10 +1,12 @@
 /* The analyze panel: pick or drop images; previews at once, then each one's predicted likes
-   and comments with their ranges and labels; several images come back ranked. */
+   and comments with their ranges and labels, and reach, views, saves and shares where the
+   model has them; several images come back ranked by what the person chose (metrics.js). */
 import { $, ApiError, api, el, fmt, listOf, on, state } from "./page.js";
 import { loadHistory } from "./history.js";
 import { KIND_NAMES } from "./model.js";
 import { addIntent } from "./intent.js";
 import { explain } from "./explain.js";
+import { metricsPart, rankBy, rankName, scoreOf } from "./metrics.js";
 
 const MAX_BYTES = 20 * 1024 * 1024;
 
@@ -43,12 +45,15 @@ function range(r) {
 function showPrediction(card, p) {
   card.classList.remove("pending");
   card.dataset.likes = p.likes;
+  const score = scoreOf(p, rankBy());
+  if (score !== null) card.dataset.score = score;
   const body = card.querySelector(".result-body");
   body.replaceChildren(
     el("div", { class: "numbers" },
       el("p", { class: "number likes" }, el("span", { class: "value", "data-testid": "likes" }, fmt(p.likes)), " likes ", range(p.likes_range)),
       el("p", { class: "number comments" }, el("span", { class: "value", "data-testid": "comments" }, fmt(p.comments)), " comments ", range(p.comments_range))),
     ...explain(p),
+    ...[metricsPart(p)].filter(Boolean),
     ...labelList(p.labels || []),
     el("p", { class: "muted small" }, `Model version ${p.model_version ?? "?"}` + (p.model_kind ? ` · ${KIND_NAMES[p.model_kind] || p.model_kind}` : "")));
 }
@@ -85,7 +90,8 @@ async function predictMany(files) {
   const form = new FormData();
   files.forEach((f) => form.append("image", f, f.name));
   addIntent(form);
-  const resp = await api("POST", "/api/v1/predictions", { form });
+  const by = rankBy();
+  const resp = await api("POST", "/api/v1/predictions" + (by === "likes" ? "" : `?rank_by=${encodeURIComponent(by)}`), { form });
   const list = listOf(resp);
   if (!list || list.length !== files.length) return null;
   const out = new Array(files.length).fill(null);
@@ -98,9 +104,11 @@ async function predictMany(files) {
   return out;
 }
 
+/* Best first by the chosen figure (a card without it after those with it). */
 function rank(list) {
   const cards = [...list.querySelectorAll(".result")];
-  const ok = cards.filter((c) => c.dataset.likes !== undefined).sort((a, b) => Number(b.dataset.likes) - Number(a.dataset.likes));
+  const score = (c) => (c.dataset.score === undefined ? -Infinity : Number(c.dataset.score));
+  const ok = cards.filter((c) => c.dataset.likes !== undefined).sort((a, b) => score(b) - score(a));
   const bad = cards.filter((c) => c.dataset.likes === undefined);
   ok.forEach((c, i) => { c.querySelector(".rank").textContent = `#${i + 1} `; });
   list.replaceChildren(...ok, ...bad);
@@ -112,7 +120,8 @@ async function analyze(fileList) {
   const results = $("results");
   const several = files.length > 1;
   const list = el(several ? "ol" : "ul", { class: "result-list" + (several ? " ranking" : ""), id: "result-list" });
-  const heading = several ? el("h3", { class: "ranking-title" }, `Ranking ${files.length} images by predicted likes…`) : null;
+  const by = rankName(rankBy());
+  const heading = several ? el("h3", { class: "ranking-title", "data-testid": "ranking-title" }, `Ranking ${files.length} images by predicted ${by}…`) : null;
   results.replaceChildren(...[heading, list].filter(Boolean));
   const pending = [];
   for (const f of files) {
@@ -141,7 +150,7 @@ async function analyze(fileList) {
         }
       }));
     }
-    if (several) { rank(list); heading.textContent = "Ranking by predicted likes"; }
+    if (several) { rank(list); heading.textContent = `Ranking by predicted ${by}`; }
     loadHistory();
   } finally {
     button.disabled = false;

@@ -1,6 +1,8 @@
 /* The model panel: what the model was trained on, what it predicts with, its top labels,
-   its accuracy on the account's own history and the chart of it (chart.js). */
+   its accuracy on the account's own history and the chart of it (chart.js), for likes and for
+   each of reach, views, saves and shares the model has (why not for the others). */
 import { $, api, changed, el, fmt, report, state, when } from "./page.js";
+import { METRICS } from "./metrics.js";
 
 export const KIND_NAMES = {
   label_mean: "label averages (the original Likely model)",
@@ -42,15 +44,52 @@ function renderModel() {
     el("tbody", {}, top.map((t) => el("tr", {},
       el("th", { scope: "row" }, t.label || t.name), el("td", { class: "num" }, fmt(t.likes)),
       el("td", { class: "num" }, fmt(t.comments)), el("td", { class: "num" }, fmt(t.count)))))) : null;
-  body.replaceChildren(el("div", { class: "model-cols" }, el("div", {}, summary, accuracy(m)), table), accuracyChart(m));
+  body.replaceChildren(el("div", { class: "model-cols" }, el("div", {}, summary, accuracy(m), metricsAccuracy(m)), table),
+    accuracyChart(m));
 }
 
 /* The chart of likes through time and of the held-out predictions (chart.js); models built
    before the chart existed have none. */
 function accuracyChart(m) {
-  if (m.chart) return LikelyChart.render(m.chart);  // chart.js, a classic script: a global binding
-  return el("p", { class: "muted", id: "model-chart-none" },
-    "This model was built before Likely drew its accuracy: retrain to see how accurate your model is.");
+  if (!m.chart) {
+    return el("p", { class: "muted", id: "model-chart-none" },
+      "This model was built before Likely drew its accuracy: retrain to see how accurate your model is.");
+  }
+  const metrics = m.metrics || {};
+  const charted = METRICS.filter((n) => metrics[n] && metrics[n].available && metrics[n].chart);
+  const slot = el("div", { id: "model-chart-slot" }, LikelyChart.render(m.chart));  // chart.js, a classic script: a global binding
+  if (!charted.length) return slot;
+  const select = el("select", { id: "chart-metric" }, ["likes", ...charted].map((n) => el("option", { value: n }, n)));
+  select.addEventListener("change", () => slot.replaceChildren(select.value === "likes"
+    ? LikelyChart.render(m.chart) : LikelyChart.render(metrics[select.value].chart, select.value)));
+  return el("div", { class: "chart-choice" }, el("label", { for: "chart-metric" }, "Show the chart of "), select, slot);
+}
+
+/* Reach, views, saves and shares: each one's posts and backtest, or why the model has not got it. */
+function metricsAccuracy(m) {
+  const metrics = m.metrics;
+  if (!metrics) {
+    return el("p", { class: "muted small", id: "model-metrics" },
+      "Reach, views, saves and shares: this model was built before Likely read insights; train again.");
+  }
+  const rows = METRICS.map((n) => {
+    const x = metrics[n] || {};
+    if (!x.available) {
+      return el("tr", { "data-metric": n }, el("th", { scope: "row" }, n),
+        el("td", { colspan: "3", class: "muted small" }, x.why || "not predicted"));
+    }
+    const bt = x.backtest;
+    return el("tr", { "data-metric": n }, el("th", { scope: "row" }, n), el("td", { class: "num" }, fmt(x.posts)),
+      el("td", { class: "num" }, bt && bt.mae_log !== null && bt.mae_log !== undefined ? `×${Math.exp(bt.mae_log).toFixed(2)}` : "–"),
+      el("td", { class: "num" }, bt && bt.coverage_80 !== null && bt.coverage_80 !== undefined ? `${fmt(bt.coverage_80 * 100)}%` : "–"));
+  });
+  return el("div", { class: "accuracy", id: "model-metrics" },
+    el("h3", {}, "Beyond likes"),
+    el("table", { class: "top-labels" },
+      el("thead", {}, el("tr", {}, ...["Metric", "Posts", "Typical error", "In 80% range"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows)),
+    el("p", { class: "muted small" }, "Learnt from your posts' insights like likes, and tested the same way on your newest posts. " +
+      "Likely's own checks had no real account with these metrics: your figures here are their first measure."));
 }
 
 function accuracy(m) {
