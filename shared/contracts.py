@@ -149,6 +149,9 @@ class InferReply(Message):
     """inferer → gateway: the prediction, or an error code the gateway maps to HTTP."""
     TYPE: ClassVar[str] = "infer.reply.v1"
     ok: bool
+    #: The prediction as shared.model answers it (docs/model.md): likes, comments, their ranges and
+    #: explanations, and `metrics` (reach, views, saves, shares, each predicted or why not: a key of
+    #: the result since issue 24, not a field of the message, so the type stays v1).
     result: dict | None = None
     error_code: str | None = None
     error_message: str | None = None
