@@ -22,6 +22,10 @@ their median: the newest posts' level drifts) give the later estimates:
   later; how often the 90% interval covers the later estimate; and, since the later estimate
   is noisy itself, how often |earlier − later| < 1.645·√(sd_earlier² + sd_later²) (90% expected).
 - accounts told "not enough evidence", for timing and for effects.
+- the timing's errors on the real accounts' own posts (20 posts at least, older 80%): with the
+  residuals shuffled across posts (no time effect left), how often it still says "evidence" (a
+  false finding); with x1.35 planted on the most used weekday × hour and the hours beside it, how
+  often its best slot is there, with evidence (a real effect found).
 
 The last line printed is one JSON object {set: figures}.
 """
@@ -43,7 +47,7 @@ from shared.model.data import encode  # noqa: E402
 from shared.model.features import hour_features  # noqa: E402
 from shared.model.insights import compute_insights, insights_answer  # noqa: E402
 from shared.model.insights_residuals import clip_robust  # noqa: E402
-from shared.model.insights_timing import Z, local_slots  # noqa: E402
+from shared.model.insights_timing import MIN_TIMING_POSTS, Z, local_slots, timing_answer  # noqa: E402
 from shared.model.ridge_fit import MEDIA_PREFIX, TYPE_PREFIX, fit_target  # noqa: E402
 from shared.model.ridge_predict import _batch, _Part  # noqa: E402
 from shared.model.threads import single_threaded  # noqa: E402
@@ -51,6 +55,23 @@ from shared.model.threads import single_threaded  # noqa: E402
 DEFAULT_DATA = str(real_data_dir() or ROOT.parent / "shared" / "data" / "real")
 MIN_SIDE = 2  # newer posts needed on each side of a weekday's later estimate
 MIN_RANKED = 5  # newer posts needed to rank them against the heatmap
+PLANTED = 0.3  # the lift planted (log scale, x1.35) to measure whether a real effect is found
+
+
+def planted_checks(stored: dict, tz: str, rng: np.random.Generator) -> tuple[bool, bool]:
+    """(evidence with the residuals shuffled across the posts: no time effect left, a false
+    finding; evidence at the planted slot, within an hour, after adding PLANTED to the posts
+    of the account's most used weekday × hour and the hours beside it: a real effect found)."""
+    t, r = stored["timing"]["t"], np.asarray(stored["timing"]["r"], dtype=np.float64)
+    shuffled = timing_answer(t, rng.permutation(r).tolist(), tz)
+    wd, hr = local_slots(t, tz)
+    cells = np.bincount(wd * 24 + hr, minlength=168)
+    day, hour = divmod(int(np.argmax(cells)), 24)
+    near = (wd == day) & (np.minimum(np.abs(hr - hour), 24 - np.abs(hr - hour)) <= 1)
+    best = timing_answer(t, (r + PLANTED * near).tolist(), tz)["best"]
+    found = bool(best) and best[0]["evidence"] and best[0]["weekday"] == day and \
+        min(abs(best[0]["hour"] - hour), 24 - abs(best[0]["hour"] - hour)) <= 1
+    return shuffled["verdict"] == "evidence", found
 
 
 def _test_residuals(part: dict, test) -> np.ndarray:
@@ -114,6 +135,8 @@ def judge(accounts: dict, tz: str = "UTC") -> dict:
     weekdays, effects = Tally(), Tally()
     recommended, near, unsupported = [], [], []
     ranking: dict[str, list[float]] = {"evidence": [], "not_enough_evidence": []}
+    false_found, planted_found = [], []
+    rng = np.random.default_rng(0)
     counts = {"accounts": 0, "timing_evidence": 0, "timing_not_enough": 0, "effects_evidence": 0,
               "effects_not_enough": 0, "effects_none_listed": 0}
     for name in sorted(accounts):
@@ -131,6 +154,10 @@ def judge(accounts: dict, tz: str = "UTC") -> dict:
             continue
         answer = insights_answer(stored, tz)
         counts["accounts"] += 1
+        if stored["posts"] >= MIN_TIMING_POSTS:
+            shuffled, found = planted_checks(stored, tz, rng)
+            false_found.append(shuffled)
+            planted_found.append(found)
         timing = answer["timing"]
         counts["timing_evidence" if timing["verdict"] == "evidence" else "timing_not_enough"] += 1
         items = answer["effects"]["items"]
@@ -173,6 +200,10 @@ def judge(accounts: dict, tz: str = "UTC") -> dict:
                                      "positive_share": float(np.mean(np.asarray(x) > 0)) if x else None}
                                  for v, x in ranking.items()},
             "top_slots_without_evidence": _summary(unsupported),
+            "timing_shuffled": {"accounts": len(false_found),
+                                "evidence_share": float(np.mean(false_found)) if false_found else None},
+            "timing_planted_x1_35": {"accounts": len(planted_found),
+                                     "found_share": float(np.mean(planted_found)) if planted_found else None},
             "weekday_effects": weekdays.figures(), "effects": effects.figures()}
 
 
