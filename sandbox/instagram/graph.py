@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from . import media_insights
+from . import account_insights, media_insights
 from .errors import no_such_object, param_error
 from .media import (
     MEDIA_FIELDS,
@@ -112,11 +112,14 @@ def node_media(node, version=None):
 @graph.get("/<ver:version>/<media_id>/insights")
 @graph.get("/<media_id>/insights")
 def insights(media_id, version=None):
-    """A post's insights (sandbox.instagram.media_insights)."""
+    """A post's insights (sandbox.instagram.media_insights); the account's own
+    (sandbox.instagram.account_insights) when the node is the user."""
     sb = sandbox()
     _, acct, ctl = sb.check_token(bearer())
     with sb.control.lock:
         ctl.stats["insights"] += 1
+    if media_id in ("me", acct.user_id):
+        return jsonify(account_insights.answer(acct, request.args))
     return jsonify(media_insights.answer(acct, ctl, media_id, sb.all_posts(acct), request.args.get("metric")))
 
 

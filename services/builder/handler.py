@@ -13,6 +13,7 @@ from shared.broker import Delivery, Reject
 from shared.contracts import BuildRequested
 from shared.instagram.media_insights import PostInsights
 from shared.model import NotEnoughPosts, TrainingPost, build_model
+from shared.model.insights import compute_insights
 from shared.model.post_metrics import fit_metrics
 from shared.progress import Progress
 from shared.run_state import RunState
@@ -66,6 +67,7 @@ def likes_hidden(db: Database, user_id: str, run: dict | None) -> int:
 def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progress: Progress,
                  fit: Callable[[list[TrainingPost]], dict] = build_model,
                  fit_others: Callable[[list[TrainingPost], dict[str, PostInsights]], dict] = fit_metrics,
+                 account_insights: Callable[[dict, list[TrainingPost]], dict | None] = compute_insights,
                  ) -> BuildOutcome:
     """Returns what happened: 'built', 'skipped' (already built / run not live) or 'not_enough_posts'."""
     run = None
@@ -92,7 +94,8 @@ def handle_build(msg: BuildRequested, delivery: Delivery, *, db: Database, progr
             return BuildOutcome.NOT_ENOUGH_POSTS
         # reach, views, saves, shares: the same model for each the account has enough posts of
         doc = {**doc, "likes_hidden": likes_hidden(db, msg.user_id, run),
-               "metrics": fit_others(training, insights_of(db, msg.user_id))}
+               "metrics": fit_others(training, insights_of(db, msg.user_id)),
+               "insights": account_insights(doc, training)}  # when to post, what works: docs/insights.md
         # from the posts read (another read of the user's posts would cost a second scan: docs/performance.md)
         labelers = sorted({p["labeler"] for p in stored if p.get("labeler")})
         outcome = _store(db, msg.user_id, source, doc, labelers=labelers)

@@ -7,6 +7,7 @@
                                    (a table, best first; each format's figures, the hashtags' effects,
                                    reach, views, saves and shares where the model has them)
     likely model [--coefficients]
+    likely insights [--tz ZONE] [--json]   (when to post and what works, from your own history)
     likely top [--once]            (operators: runs in progress, queues, labelers, dead letters; live)
     likely dead-letters [--replay ID ... | --all]   (operators: list, or publish again)
 """
@@ -121,6 +122,13 @@ def cmd_model(args):
     print(json.dumps(m, indent=2))
 
 
+def cmd_insights(args):
+    from services.cli import insights
+
+    answer = _client(args).request("GET", insights.path(args.tz or insights.local_zone()))
+    print(json.dumps(answer, indent=2) if args.json else insights.report(answer))
+
+
 def cmd_top(args):
     from services.cli.top import top
 
@@ -167,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="several images: rank them by this (default: likes)")
     p = sub.add_parser("model")
     p.add_argument("--coefficients", action="store_true")
+    p = sub.add_parser("insights", help="when to post and what works, from your own history")
+    p.add_argument("--tz", help="your time zone, an IANA name such as Europe/Athens (default: this machine's)")
+    p.add_argument("--json", action="store_true", help="the API's answer as it came")
     p = sub.add_parser("top", help="operators: a live view of runs, queues and dead letters")
     p.add_argument("--once", action="store_true", help="draw once and exit")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes")

@@ -9,6 +9,7 @@ from services.gateway.accounts import routes as accounts
 from services.gateway.admin import routes as admin  # the operators' API (likely top, dead letters)
 from services.gateway.deps import Deps
 from services.gateway.http import errors, headers, limits, request_id
+from services.gateway.insights import routes as insights
 from services.gateway.predictions import routes as predictions
 from services.gateway.runs import instagram, training
 
@@ -28,6 +29,7 @@ def create_app(deps: Deps | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
             app.wsgi_app, x_for=deps.settings.proxy_hops, x_proto=deps.settings.proxy_hops)
     limits.install(app, deps.settings)
-    for bp in (health.bp, accounts.bp, handover.bp, instagram.bp, training.bp, predictions.bp, web.bp, admin.bp):
+    for bp in (health.bp, accounts.bp, handover.bp, instagram.bp, training.bp, predictions.bp, insights.bp, web.bp,
+               admin.bp):
         app.register_blueprint(bp)
     return app

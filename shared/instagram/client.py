@@ -193,6 +193,15 @@ class InstagramClient:
         return self._request("GET", f"{self._graph()}/{media_id}/insights",
                              params={"metric": ",".join(metrics), "access_token": token})
 
+    def online_followers(self, token: str, ig_user_id: str, days: int = 29) -> dict:
+        """`GET /{ig-user-id}/insights?metric=online_followers&period=lifetime` over the last
+        `days` days (Meta keeps 30), Meta's answer as it came (shared.instagram.online_followers
+        reads it); a refusal (no permission: error 10) raises as any request's does."""
+        until = int(time.time())
+        return self._request("GET", f"{self._graph()}/{ig_user_id}/insights", params={
+            "metric": "online_followers", "period": "lifetime", "since": until - days * 86400, "until": until,
+            "access_token": token})
+
     # --- plumbing ----------------------------------------------------------------------------
     def _graph(self) -> str:
         return f"{self.s.instagram_graph_url}/{self.s.instagram_api_version}"

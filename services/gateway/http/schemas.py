@@ -228,3 +228,91 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ready", "not_ready"]
     checks: dict[str, str] = Field(description="mongodb, redis, rabbitmq: ok or why not")
+
+
+# --- GET /api/v1/insights (services.gateway.insights; docs/insights.md) ---------------------------
+
+class InsightsQuery(BaseModel):
+    tz: str = Field(default="UTC", min_length=1, max_length=64,
+                    description="the person's time zone, an IANA name (Europe/Athens): the slots are in it")
+
+
+class Effect(_Open):
+    effect: float = Field(description="log-scale effect on likes against the account's typical post")
+    low: float = Field(description="the 90% interval's low end (log scale)")
+    high: float
+    factor: float = Field(description="times the likes of the typical post: exp(effect)")
+    factor_low: float
+    factor_high: float
+    evidence: bool = Field(description="false: the 90% interval includes no effect (not enough evidence)")
+
+
+class TimeCell(Effect):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday, in the time zone asked")
+    hour: int = Field(ge=0, le=23)
+    posts: int = Field(description="the account's posts in this slot")
+
+
+class BestSlot(TimeCell):
+    slot: str = Field(description="in words: Tuesday 18:00–19:00")
+
+
+class WeekdayEffect(Effect):
+    weekday: int = Field(ge=0, le=6)
+    posts: int
+
+
+class HourEffect(Effect):
+    hour: int = Field(ge=0, le=23)
+    posts: int
+
+
+Verdict = Literal["evidence", "not_enough_evidence"]
+
+
+class Timing(_Open):
+    time_zone: str
+    verdict: Verdict = Field(description="evidence only where a best slot's interval lies above no effect")
+    message: str = Field(description="the answer in words")
+    posts: int
+    cells: list[TimeCell] = Field(description="every weekday × hour (168), weekday-major")
+    weekdays: list[WeekdayEffect]
+    hours: list[HourEffect]
+    best: list[BestSlot] = Field(description="up to 3 slots, best first, each posted at 3 times at least")
+
+
+class WorkingItem(Effect):
+    name: str = Field(description="a label, a hashtag (with its #) or a format (VIDEO, CAROUSEL_ALBUM, REELS)")
+    kind: Literal["label", "hashtag", "format"]
+    posts: int = Field(description="the posts carrying it")
+    z: float = Field(description="|effect| / its standard error: the ranking")
+
+
+class WhatWorks(_Open):
+    verdict: Verdict
+    message: str
+    items: list[WorkingItem] = Field(description="ranked by evidence; seen on 3 posts at least")
+
+
+class FollowersHour(BaseModel):
+    hour: int = Field(ge=0, le=23, description="in the time zone asked")
+    followers: float = Field(description="mean followers online in that hour")
+
+
+class OnlineFollowers(_Open):
+    status: Literal["shown", "not_connected", "not_granted", "no_data", "unavailable"]
+    message: str
+    days: int
+    hours: Optional[list[FollowersHour]]
+    peak_hour: Optional[int]
+
+
+class Insights(_Open):
+    model_version: int
+    trained_at: str
+    posts: int = Field(description="the posts the timing was read from (the newest 1,000 at most)")
+    level: float = Field(description="the intervals' level: 0.9")
+    time_zone: str
+    timing: Timing
+    effects: WhatWorks
+    online_followers: OnlineFollowers = Field(description="Instagram's figures, where granted, shown beside")
