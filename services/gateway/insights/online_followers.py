@@ -16,7 +16,7 @@ from shared.instagram.online_followers import PERMISSION_CODES, parse_online_fol
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600
 MESSAGES = {
-    "shown": "When your followers were online (Instagram, last {days} days), beside what your own posts say.",
+    "shown": "When your followers were online (Instagram, the last {days}), beside what your own posts say.",
     "not_connected": "Connect Instagram to see when your followers are online.",
     "not_granted": "Instagram did not grant this app your account's insights (instagram_business_manage_insights): "
                    "reconnect and allow them to see when your followers are online. The rest of this page does "
@@ -58,6 +58,10 @@ def fetch(db, redis, cipher, client, user: dict) -> dict:
     return out
 
 
+def _days(n: int) -> str:
+    return "day" if n == 1 else f"{n} days"
+
+
 def in_zone(found: dict, tz: str, now: datetime | None = None) -> dict:
     """The answer's section: the followers online by hour of the person's day (the zone's offset
     now: the figures cover the last 30 days), the busiest hour, and what it means."""
@@ -69,5 +73,5 @@ def in_zone(found: dict, tz: str, now: datetime | None = None) -> dict:
         hours = [{"hour": (h + shift) % 24, "followers": v} for h, v in enumerate(found["hours_utc"]) if v is not None]
         hours.sort(key=lambda e: e["hour"])
     peak = max(hours, key=lambda e: e["followers"])["hour"] if hours else None
-    return {"status": found["status"], "message": MESSAGES[found["status"]].format(days=found.get("days", 0)),
+    return {"status": found["status"], "message": MESSAGES[found["status"]].format(days=_days(found.get("days", 0))),
             "days": found.get("days", 0), "hours": hours, "peak_hour": peak}
