@@ -70,6 +70,11 @@ def test_a_granted_account_sees_each_metric_and_ranks_by_reach(page, stack, phot
     first = cards.first.get_by_test_id("metrics")
     assert first.get_by_role("heading", name="Beyond likes: reach, views, saves, shares").is_visible()
     shoot(page, "metrics-ranked-by-reach", cards.first)
+    # the history keeps each one's metrics beside its likes
+    newest = page.locator("#history .history-numbers").first
+    newest.filter(has_text="reach").wait_for()
+    assert re.search(r"likes · [\d,]+ comments · [\d,]+ reach · [\d,]+ views · [\d,]+ saves · [\d,]+ shares$",
+                     newest.inner_text()), newest.inner_text()
 
 
 def test_an_account_that_did_not_grant_insights_is_told_why(page, stack, photo, insight_accounts):

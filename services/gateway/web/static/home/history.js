@@ -1,6 +1,8 @@
-/* The history panel: past analyses, newest first, with thumbnails and "Show more". */
+/* The history panel: past analyses, newest first, with thumbnails and "Show more"; each one's
+   likes, comments, and reach, views, saves, shares where its model had them. */
 import { $, api, el, fmt, listOf, state, when } from "./page.js";
 import { formatName } from "./intent.js";
+import { METRICS } from "./metrics.js";
 
 async function thumb(img, url) {
   if (!url) return;
@@ -20,7 +22,8 @@ function historyItem(e) {
   thumb(img, e.image_url || e.url || e.thumbnail_url || e.image);
   return el("li", { class: "history-item" }, img,
     el("div", {},
-      el("p", { class: "history-numbers" }, el("strong", {}, `${fmt(p.likes)} likes`), ` · ${fmt(p.comments)} comments`),
+      el("p", { class: "history-numbers" }, el("strong", {}, `${fmt(p.likes)} likes`), ` · ${fmt(p.comments)} comments`,
+        ...METRICS.filter((n) => p.metrics && p.metrics[n] && p.metrics[n].available).map((n) => ` · ${fmt(p.metrics[n].value)} ${n}`)),
       el("p", { class: "muted small" }, [e.filename, p.format && `as a ${formatName(p.format.media_type, p.format.product_type) || p.format.media_type}`,
         when(created)].filter(Boolean).join(" · ")),
       labels.length ? el("p", { class: "small" }, labels.join(", ")) : null));
