@@ -50,16 +50,16 @@ def build_inputs() -> dict:
     converts. Equal inputs make equivalent files, so the labeler id is made from this."""
     import inspect
 
-    from . import detector_assets as d
+    from .detector_assets import HUMAN_MODELS, RAPIDOCR_WHEEL_SHA256, ROOT, TFJS_MODELS, free_input_size
 
-    data = tomllib.loads((d.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    code = [inspect.getsource(export_onnx), inspect.getsource(d.free_input_size),
-            Path(d.__file__).with_name("tfjs_to_onnx.py").read_text()]
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    code = [inspect.getsource(export_onnx), inspect.getsource(free_input_size),
+            Path(__file__).with_name("tfjs_to_onnx.py").read_text()]
     return {
         "pins": sorted(data["assets"] + data["convert"]),
-        "human_models": list(d.HUMAN_MODELS),
-        "rapidocr_wheel": d.RAPIDOCR_WHEEL_SHA256,
-        "converted": d.TFJS_MODELS,
+        "human_models": list(HUMAN_MODELS),
+        "rapidocr_wheel": RAPIDOCR_WHEEL_SHA256,
+        "converted": TFJS_MODELS,
         "code": hashlib.sha256("\n".join(code).encode()).hexdigest(),
     }
 
