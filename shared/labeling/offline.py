@@ -46,6 +46,10 @@ PROBABILITY_FLOOR = 0.02
 # Dog, ...) is a category: on real Instagram photos the classifier's categories are far more
 # often right than its classes, and calibration gives them a curve of their own.
 BROAD = 10
+# Bump when the rules that turn the models' outputs into labels change without a curve
+# changing (calibration.digest() covers the curves): the labeler id carries it, so labels made
+# by two sets of rules are never mixed. 2: a confident "Animal" discounts hands as it does people.
+RULES_VERSION = 2
 
 
 class LabelerUnavailable(RuntimeError):
@@ -82,7 +86,8 @@ class OfflineLabeler:
         inputs = json.loads((self.models_dir / MANIFEST_FILE).read_text()).get("inputs")
         if inputs is None:
             raise LabelerUnavailable(f"{self.models_dir / MANIFEST_FILE} is from an older build; run `make install`")
-        mix = hashlib.sha256(json.dumps([inputs, calibration_digest()], sort_keys=True).encode()).hexdigest()[:8]
+        mix = hashlib.sha256(json.dumps([inputs, calibration_digest(), RULES_VERSION],
+                                        sort_keys=True).encode()).hexdigest()[:8]
         self.version = f"{table['version']}+{mix}"
         self.id = f"offline-{self.model}@{self.version}"
         self._build_index(table["classes"])
@@ -190,9 +195,10 @@ class OfflineLabeler:
     def _result(self, probs: np.ndarray, found) -> LabelResult:
         objects, text, faces, hands = found
         classes = self.class_probabilities(probs)
-        people = people_labels(objects, faces, classes.get("Animal", 0.0), classes.get("Clothing", 0.0))
+        animal = classes.get("Animal", 0.0)
+        people = people_labels(objects, faces, animal, classes.get("Clothing", 0.0))
         labels = merge(self.class_labels(classes), people, object_labels(objects), text_labels(text),
-                       hand_labels(hands), scene_labels(self.outdoor_evidence(probs)))
+                       hand_labels(hands, animal), scene_labels(self.outdoor_evidence(probs)))
         return LabelResult(self.id, finish(labels, self.min_confidence, self.max_labels))
 
     def label(self, data: bytes) -> LabelResult:

@@ -27,6 +27,13 @@ def _nth(confs: list[float], n: int) -> float | None:
     return confs[n - 1] if len(confs) >= n else None
 
 
+def animal_discount(animal: float) -> float:
+    """What a person, face or hand confidence is scaled by when the classifier is confident
+    the photo shows an animal (`animal`: its probability): a cat's face and paws pass for a
+    person's now and then."""
+    return 1.0 - animal if animal >= 0.5 else 1.0
+
+
 def clothing_evidence(objects: list[Detection], clothing: float) -> float:
     """What the "clothing" curve reads: NanoDet's best person score plus the classifier's
     probability on clothing classes (a person in a photo is nearly always dressed; the
@@ -41,7 +48,7 @@ def people_labels(objects: list[Detection], faces: list[Face], animal: float = 0
     skimage's cat 0.59 "person", BlazeFace 0.80 "face"); a confident classifier outweighs
     them, so every person and face confidence is scaled by 1 - animal when animal >= 0.5.
     `clothing`: the classifier's probability summed over its clothing classes."""
-    discount = 1.0 - animal if animal >= 0.5 else 1.0
+    discount = animal_discount(animal)
     persons = [d for d in objects if d.kind == "person"]
     bodies = [d.box for d in persons if d.score >= BODY_SCORE]
 

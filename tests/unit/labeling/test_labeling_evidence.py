@@ -121,6 +121,7 @@ def test_text_and_posters_grow_with_the_text_area():
 
 def test_hands_from_the_best_logit():
     assert hand_labels([]) == []
+    assert hand_labels([5.0], animal=0.97)[0].confidence < 5  # a cat's paw
     (hand,) = hand_labels([9.0, 2.0])
     assert hand.name == "Hand" and hand.confidence > 90 and hand.parents == ("Body Part",)
 
