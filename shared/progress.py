@@ -115,6 +115,12 @@ class Progress:
             self.r.expire(seen_key(run_id), self.ttl)
         return bool(created)
 
+    def touch(self, run_id: str) -> None:
+        """The run moved without counting a post (a long listing): the janitor's stall clock
+        (services.janitor.reaper.last_progress) starts again."""
+        if self.r.exists(run_key(run_id)):
+            self.r.hset(run_key(run_id), "touched", time.time())
+
     def set_state(self, run_id: str, state: str) -> None:
         if self.r.exists(run_key(run_id)):
             self.r.hset(run_key(run_id), "state", state)

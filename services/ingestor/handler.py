@@ -84,7 +84,8 @@ def _list(run: dict, delivery: Delivery, *, db, progress, list_media, access_tok
             return None
         raise Retry(str(exc)) from exc
     insights = (read_insights(db, run["user_id"], token, images, fetch=fetch_insights, now=now(),
-                              batch=insights_batch) if fetch_insights else None)
+                              batch=insights_batch, heartbeat=lambda: progress.touch(run["_id"]))
+                if fetch_insights else None)
     stored = {p["media_id"] for p in db.posts.find({"user_id": run["user_id"]}, {"media_id": 1})}
     new = [m for m in images if m.id not in stored]
     log.info("run %s: %d posts, %d new, %d with likes hidden", run["_id"], len(images), len(new), likes_hidden)

@@ -87,8 +87,10 @@ def _denied(reading: PostInsights) -> bool:
 
 
 def read_insights(db: Database, user_id: str, token: str, media: list[Media], *, fetch: Fetch, now: datetime,
-                  batch: int = 50) -> InsightsRead:
-    """Read and store the insights of `media` (the listed posts Likely trains on) not final yet."""
+                  batch: int = 50, heartbeat: Callable[[], None] | None = None) -> InsightsRead:
+    """Read and store the insights of `media` (the listed posts Likely trains on) not final yet.
+    `heartbeat` is called after each batch is stored: a first reading of a large account (one
+    paced request a post) outlasts the janitor's stall timeout, and must not look stalled."""
     pending = to_read(db, user_id, media)
     if not pending:
         return InsightsRead()
@@ -120,6 +122,8 @@ def read_insights(db: Database, user_id: str, token: str, media: list[Media], *,
                 **({"changed_at": now} if moved else {})}}, upsert=True))
         if ops:
             db.post_insights.bulk_write(ops, ordered=False)
+        if heartbeat is not None:
+            heartbeat()
         if stopped is not None:
             log.warning("insights of user %s: stopped after %d posts (%s); the rest are read at the next training",
                         user_id, read, stopped.message)

@@ -99,6 +99,34 @@ def test_throttling_stops_the_reading_what_is_left_is_read_next_time(mongo_db, u
     assert out.read == 2 and set(stored(mongo_db, user)) == {"m0", "m1"}
 
 
+def test_a_long_reading_keeps_the_run_alive_for_the_janitor(mongo_db, progress, user):
+    """One paced request a post: a first reading of a large account outlasts the stall timeout.
+    Each stored batch touches the run, so the janitor does not take the listing for stalled."""
+    from services.janitor.reaper import sweep
+
+    run = runs.create(mongo_db, progress, user)
+    beats = []
+
+    def heartbeat():
+        beats.append(progress.get(run["_id"]).touched)
+        progress.touch(run["_id"])
+
+    items = [media(i, age_days=10 + i) for i in range(5)]
+    read_insights(mongo_db, user, "token", items, fetch=Instagram(), now=NOW, batch=2, heartbeat=heartbeat)
+    assert len(beats) == 3  # after each of the three batches
+    touched = progress.get(run["_id"]).touched
+    assert touched is not None and touched > (beats[0] or 0)
+    # a sweep that judges stalls from now - stall: the touch is newer, so nothing is done
+    assert sweep(mongo_db, progress, lambda m: None, stall=60.0, now=touched + 30.0) == {}
+    assert sweep(mongo_db, progress, lambda m: None, stall=60.0, now=touched + 90.0) == {run["_id"]: "resumed"}
+
+
+def test_touch_does_not_bring_back_a_finished_run(progress):
+    run_id = uuid.uuid4().hex
+    progress.touch(run_id)
+    assert progress.get(run_id) is None
+
+
 def train(db, progress, user, items, ig, published) -> dict:
     run = runs.create(db, progress, user)
     handle_train(TrainRequested(run_id=run["_id"], user_id=user), FIRST, db=db, progress=progress,
