@@ -57,6 +57,15 @@ def drained(infra) -> dict:
     return {name: counts for name, counts in infra.rabbit.queues().items() if any(counts)}
 
 
+def settled(infra, timeout: float = 60.0) -> dict:
+    """The queues still holding anything once they settle, or after `timeout` seconds: an ack
+    may trail the record a handler wrote, and a message already published is on its way."""
+    deadline = time.monotonic() + timeout
+    while (waiting := drained(infra)) and time.monotonic() < deadline:
+        time.sleep(1)
+    return waiting
+
+
 def check_clean_end(client, run_id, total, db, infra, say, timeout: float, failed: int = 0) -> dict:
     final = wait_for(client, run_id, lambda s: s["state"] in TERMINAL, timeout)
     assert final["state"] == "done", final
@@ -66,13 +75,7 @@ def check_clean_end(client, run_id, total, db, infra, say, timeout: float, faile
     assert stored == total - failed
     models = db.models.count_documents({"user_id": user_id})
     assert models == 1
-    waiting = None
-    deadline = time.monotonic() + 45
-    while time.monotonic() < deadline:
-        waiting = drained(infra)
-        if not waiting:
-            break
-        time.sleep(1)
+    waiting = settled(infra, 45)
     assert not waiting, f"messages left in queues: {waiting}"
     say(f"checked: run {final['state']}, {final['done']}+{final['failed']} of {final['total']} counted, "
         f"{stored} posts stored once, {models} model, no queue holds a message (.dead included)")
