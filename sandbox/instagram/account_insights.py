@@ -23,7 +23,7 @@ import math
 from datetime import datetime, timedelta, timezone
 
 from .accounts import Account
-from .errors import IGError, param_error
+from .errors import insights_not_granted, param_error
 
 METRICS = ("online_followers",)
 MIN_FOLLOWERS = 100
@@ -52,8 +52,8 @@ def hourly(acct: Account) -> list[int]:
 
 def answer(acct: Account, args, now: datetime | None = None) -> dict:
     """The body of a 200 answer, or IGError."""
-    if acct.insights.get("granted") is False:
-        raise IGError("(#10) Application does not have permission for this action", 10)
+    if not acct.insights_granted:
+        raise insights_not_granted()
     metric = args.get("metric")
     if not metric:
         raise param_error("(#100) The parameter metric is required")

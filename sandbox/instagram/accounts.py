@@ -116,6 +116,11 @@ class Account:
     #: {"granted": false} and {"professional_since": TIMESTAMP}: sandbox.instagram.media_insights
     insights: dict = field(default_factory=dict)
 
+    @property
+    def insights_granted(self) -> bool:
+        """False where the account file says the insights permission was not granted."""
+        return self.insights.get("granted") is not False
+
     def sorted_posts(self) -> list[dict]:
         """Newest first, as Instagram lists media (ties: larger id first)."""
         return sorted(self.posts, key=lambda p: (p["timestamp"], p["id"]), reverse=True)

@@ -41,6 +41,11 @@ def param_error(message: str, subcode: int | None = None) -> IGError:
     return IGError(message, 100, subcode=subcode)
 
 
+def insights_not_granted() -> IGError:
+    """Error 10, as Instagram answers an insights call the account did not grant."""
+    return IGError("(#10) Application does not have permission for this action", 10)
+
+
 def no_such_object(object_id: str) -> IGError:
     return param_error(
         f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be loaded due to missing "

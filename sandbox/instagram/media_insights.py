@@ -22,7 +22,7 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 
 from .accounts import Account, parse_timestamp
-from .errors import IGError, no_such_object, param_error
+from .errors import IGError, insights_not_granted, no_such_object, param_error
 from .state import AccountControl
 
 #: Meta's metrics per media product type (of the Instagram API with Instagram Login's reference).
@@ -82,8 +82,8 @@ def answer(acct: Account, ctl: AccountControl, media_id: str, posts: list[dict],
     if post is None:
         raise no_such_object(media_id)
     settings = acct.insights
-    if settings.get("granted") is False:
-        raise IGError("(#10) Application does not have permission for this action", 10)
+    if not acct.insights_granted:
+        raise insights_not_granted()
     ptype = product_type(post)
     if ptype not in BY_PRODUCT_TYPE:
         raise param_error(f"(#100) Media insights are not available for {ptype} media")

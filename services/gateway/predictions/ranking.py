@@ -31,7 +31,8 @@ def score(view: dict, rank_by: str) -> float | None:
 
 def rank(views: list[dict], rank_by: str) -> list[dict]:
     """Best first by `rank_by` (a prediction without it last), each with its `rank` and `rank_by`."""
-    ranked = sorted(views, key=lambda v: (score(v, rank_by) is not None, score(v, rank_by) or 0), reverse=True)
+    scores = {id(v): score(v, rank_by) for v in views}
+    ranked = sorted(views, key=lambda v: (scores[id(v)] is not None, scores[id(v)] or 0), reverse=True)
     for n, v in enumerate(ranked, 1):
         v["rank"], v["rank_by"] = n, rank_by
     return ranked
