@@ -1,9 +1,8 @@
 /* What a prediction says of the post intended: the format asked for ("As a carousel ×1.4
    likes against a photo"), what each other format would get, and the caption's hashtags with their effects. */
-import { el, fmt } from "./page.js";
+import { el, fmt, times } from "./page.js";
 import { formatName } from "./intent.js";
 
-const times = (f) => (f === null || f === undefined || !Number.isFinite(Number(f))) ? "–" : `×${Number(Number(f).toFixed(2))}`;
 const article = (name) => (/^[aeiou]/.test(name) ? "an " : "a ") + name;
 const nameOf = (f) => formatName(f.media_type, f.product_type) || `${f.media_type}/${f.product_type}`;
 const sameFormat = (a, b) => a && b && a.media_type === b.media_type && a.product_type === b.product_type;

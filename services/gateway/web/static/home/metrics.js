@@ -2,7 +2,7 @@
    has (with its 80% range and the label that moves it most) and says why not for the others;
    the "Rank several images by" choice beside the upload, its metrics offered where the model
    has them. */
-import { $, el, fmt, on, state } from "./page.js";
+import { $, el, fmt, on, state, times } from "./page.js";
 
 export const METRICS = ["reach", "views", "saves", "shares"];
 const NAMES = { likes: "likes", reach: "reach", views: "views", saves: "saves", shares: "shares" };
@@ -17,7 +17,6 @@ const WHY = {
   unreadable: "Instagram could not be read: train again",
   not_read: "not read yet: train again",
 };
-const times = (f) => (f === null || f === undefined || !Number.isFinite(Number(f))) ? "–" : `×${Number(Number(f).toFixed(2))}`;
 
 /* The label or hashtag that moves a metric most, or null. */
 function strongest(m) {

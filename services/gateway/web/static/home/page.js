@@ -8,6 +8,8 @@
 export const { api, ApiError, el, fmt, when, session, clearSession } = Likely;
 
 export const $ = (id) => document.getElementById(id);
+/* A factor as the cards write it: "×1.4", "–" where there is none. */
+export const times = (f) => (f === null || f === undefined || !Number.isFinite(Number(f))) ? "–" : `×${Number(Number(f).toFixed(2))}`;
 
 export const state = { ig: null, run: null, model: null, polling: null, pollToken: 0, historyNext: null };
 
